@@ -1,0 +1,55 @@
+# Everything a newcomer needs: `make demo`, `make test`. The virtual environment is made here;
+# nothing is installed globally.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(abspath $(VENV))/bin
+STAMP  := $(VENV)/.installed-stamp
+PKG    := generated/daisys_speak_api
+GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path openapi.json --meta none \
+          --config generator/config.yaml --custom-template-path generator/templates \
+          --fail-on-warning --overwrite
+
+.PHONY: setup test lint regen check-generated fetch-spec demo clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (the generated client uses StrEnum); set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check daisys_ext tests scripts
+	$(BIN)/mypy --strict daisys_ext
+
+# Rewrites generated/ from openapi.json; running it twice gives byte-identical output.
+regen: setup
+	rm -rf $(PKG)
+	$(GEN) --output-path $(PKG) >/dev/null
+	printf '' > $(PKG)/py.typed
+
+# Fails when generated/ differs from what openapi.json produces.
+check-generated: setup
+	@tmp=$$(mktemp -d) && \
+	$(GEN) --output-path $$tmp/daisys_speak_api >/dev/null && printf '' > $$tmp/daisys_speak_api/py.typed && \
+	if diff -r -x __pycache__ $$tmp/daisys_speak_api $(PKG) >/dev/null; then \
+		echo "generated/ matches openapi.json"; rm -rf $$tmp; \
+	else \
+		diff -r -x __pycache__ $$tmp/daisys_speak_api $(PKG) | head -40; rm -rf $$tmp; \
+		echo "generated/ is out of date: run 'make regen' and commit it" >&2; exit 1; \
+	fi
+
+# Downloads the live spec where the network allows, and says what changed.
+fetch-spec: setup
+	$(BIN)/python scripts/fetch_spec.py
+
+demo: setup
+	$(BIN)/python -m daisys_ext.demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

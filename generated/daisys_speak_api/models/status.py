@@ -1,0 +1,35 @@
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    ERROR = "error"
+    PROGRESS_25 = "progress_25"
+    PROGRESS_50 = "progress_50"
+    PROGRESS_75 = "progress_75"
+    READY = "ready"
+    STARTED = "started"
+    TIMEOUT = "timeout"
+    WAITING = "waiting"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    # --- daisys_ext addition (generator/templates/str_enum.py.jinja) ---
+    @classmethod
+    def _missing_(cls, value: object) -> "Status | None":
+        """Accept a value this client does not know yet as a pseudo-member.
+
+        The service may add a value (a new status, say) before this client is
+        regenerated; failing the whole answer over it would be worse than
+        passing the value through.
+        """
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value.upper()
+        member._value_ = value
+        return member
+
+    def done(self) -> bool:
+        """Whether processing has finished: ready, error or timeout."""
+        return self in (Status.READY, Status.ERROR, Status.TIMEOUT)

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+from attrs import fields as _attrs_fields
+
+from ..types import Unset
+
+T = TypeVar("T", bound="ValidationError")
+
+
+@_attrs_define
+class ValidationError:
+    """
+    Attributes:
+        loc (list[int | str]):
+        msg (str):
+        type_ (str):
+    """
+
+    loc: list[int | str]
+    msg: str
+    type_: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        loc = []
+        for loc_item_data in self.loc:
+            loc_item: int | str
+            loc_item = loc_item_data
+            loc.append(loc_item)
+
+        msg = self.msg
+
+        type_ = self.type_
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "loc": loc,
+                "msg": msg,
+                "type": type_,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        loc = []
+        _loc = d.pop("loc")
+        for loc_item_data in _loc:
+
+            def _parse_loc_item(data: object) -> int | str:
+                return cast(int | str, data)
+
+            loc_item = _parse_loc_item(loc_item_data)
+
+            loc.append(loc_item)
+
+        msg = d.pop("msg")
+
+        type_ = d.pop("type")
+
+        validation_error = cls(
+            loc=loc,
+            msg=msg,
+            type_=type_,
+        )
+
+        validation_error.additional_properties = d
+        return validation_error
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
+
+    # --- daisys_ext addition (generator/templates/model.py.jinja) ---
+    # Users of the official SDK treat answers as pydantic models: dict(voice),
+    # voice.model_dump(), voice.model_dump_json(). These few methods give every
+    # generated model that behaviour without wrapping each one by hand.
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        """Yield ``(field, value)`` pairs as pydantic does, so ``dict(model)`` works; unset fields read as None."""
+        for attribute in _attrs_fields(type(self)):
+            if attribute.name != "additional_properties":
+                value = getattr(self, attribute.name)
+                yield attribute.name, None if isinstance(value, Unset) else value
+
+    def model_dump(self) -> dict[str, Any]:
+        """Return the model as JSON-compatible data with every field present (None when unset)."""
+        data: dict[str, Any] = {name: None for name, _ in self}
+        data.update(self.to_dict())
+        return data
+
+    def model_dump_json(self) -> str:
+        """Return the model as a JSON document, as the service would send it."""
+        return json.dumps(self.to_dict())

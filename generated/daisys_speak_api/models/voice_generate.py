@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+from attrs import fields as _attrs_fields
+
+from ..models.voice_gender import VoiceGender
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.affect_prosody import AffectProsody
+    from ..models.signal_prosody import SignalProsody
+    from ..models.simple_prosody import SimpleProsody
+    from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
+    from ..models.webhook import Webhook
+
+
+T = TypeVar("T", bound="VoiceGenerate")
+
+
+@_attrs_define
+class VoiceGenerate:
+    """Parameters necessary to generate a voice.
+
+    Attributes:
+        name (str): A name to give the voice, may be any string, and does not need to be unique.
+        model (str): The name of the model for this voice. Refers to the name entry in TTSModel.
+        gender (VoiceGender): Represents the gender of a voice.
+        description (None | str | Unset): A description of this voice.
+        default_style (list[str] | None | Unset): An optional list of styles to associate with this voice by default. It
+            can be overriden by a take that uses this voice. Note that most styles are mutually exclusive, and not all
+            models support styles.
+        default_prosody (AffectProsody | None | SignalProsody | SimpleProsody | Unset): An optional default prosody to
+            associate with this voice. It can be overridden by a take that uses this voice.
+        example_take (None | TakeGenerateWithoutVoice | Unset): Parameters for an example take to generate for this
+            voice. If not provided, a default example text will be used, depending on the language of the model.
+        done_webhook (None | str | Unset | Webhook): An optional URL to call using POST when the voice is available,
+            with the response of VoiceInfo in the body content. This shall be called once, after the voice and example take
+            have been generated.
+    """
+
+    name: str
+    model: str
+    gender: VoiceGender
+    description: None | str | Unset = UNSET
+    default_style: list[str] | None | Unset = UNSET
+    default_prosody: AffectProsody | None | SignalProsody | SimpleProsody | Unset = (
+        UNSET
+    )
+    example_take: None | TakeGenerateWithoutVoice | Unset = UNSET
+    done_webhook: None | str | Unset | Webhook = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.affect_prosody import AffectProsody
+        from ..models.signal_prosody import SignalProsody
+        from ..models.simple_prosody import SimpleProsody
+        from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
+        from ..models.webhook import Webhook
+
+        name = self.name
+
+        model = self.model
+
+        gender = self.gender.value
+
+        description: None | str | Unset
+        if isinstance(self.description, Unset):
+            description = UNSET
+        else:
+            description = self.description
+
+        default_style: list[str] | None | Unset
+        if isinstance(self.default_style, Unset):
+            default_style = UNSET
+        elif isinstance(self.default_style, list):
+            default_style = self.default_style
+
+        else:
+            default_style = self.default_style
+
+        default_prosody: dict[str, Any] | None | Unset
+        if isinstance(self.default_prosody, Unset):
+            default_prosody = UNSET
+        elif (
+            isinstance(self.default_prosody, SimpleProsody)
+            or isinstance(self.default_prosody, AffectProsody)
+            or isinstance(self.default_prosody, SignalProsody)
+        ):
+            default_prosody = self.default_prosody.to_dict()
+        else:
+            default_prosody = self.default_prosody
+
+        example_take: dict[str, Any] | None | Unset
+        if isinstance(self.example_take, Unset):
+            example_take = UNSET
+        elif isinstance(self.example_take, TakeGenerateWithoutVoice):
+            example_take = self.example_take.to_dict()
+        else:
+            example_take = self.example_take
+
+        done_webhook: dict[str, Any] | None | str | Unset
+        if isinstance(self.done_webhook, Unset):
+            done_webhook = UNSET
+        elif isinstance(self.done_webhook, Webhook):
+            done_webhook = self.done_webhook.to_dict()
+        else:
+            done_webhook = self.done_webhook
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "name": name,
+                "model": model,
+                "gender": gender,
+            }
+        )
+        if description is not UNSET:
+            field_dict["description"] = description
+        if default_style is not UNSET:
+            field_dict["default_style"] = default_style
+        if default_prosody is not UNSET:
+            field_dict["default_prosody"] = default_prosody
+        if example_take is not UNSET:
+            field_dict["example_take"] = example_take
+        if done_webhook is not UNSET:
+            field_dict["done_webhook"] = done_webhook
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.affect_prosody import AffectProsody
+        from ..models.signal_prosody import SignalProsody
+        from ..models.simple_prosody import SimpleProsody
+        from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
+        from ..models.webhook import Webhook
+
+        d = dict(src_dict)
+        name = d.pop("name")
+
+        model = d.pop("model")
+
+        gender = VoiceGender(d.pop("gender"))
+
+        def _parse_description(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        description = _parse_description(d.pop("description", UNSET))
+
+        def _parse_default_style(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                default_style_type_0 = cast(list[str], data)
+
+                return default_style_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        default_style = _parse_default_style(d.pop("default_style", UNSET))
+
+        def _parse_default_prosody(
+            data: object,
+        ) -> AffectProsody | None | SignalProsody | SimpleProsody | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                default_prosody_type_0 = SimpleProsody.from_dict(data)
+
+                return default_prosody_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                default_prosody_type_1 = AffectProsody.from_dict(data)
+
+                return default_prosody_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                default_prosody_type_2 = SignalProsody.from_dict(data)
+
+                return default_prosody_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                AffectProsody | None | SignalProsody | SimpleProsody | Unset, data
+            )
+
+        default_prosody = _parse_default_prosody(d.pop("default_prosody", UNSET))
+
+        def _parse_example_take(
+            data: object,
+        ) -> None | TakeGenerateWithoutVoice | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                example_take_type_0 = TakeGenerateWithoutVoice.from_dict(data)
+
+                return example_take_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | TakeGenerateWithoutVoice | Unset, data)
+
+        example_take = _parse_example_take(d.pop("example_take", UNSET))
+
+        def _parse_done_webhook(data: object) -> None | str | Unset | Webhook:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                done_webhook_type_0 = Webhook.from_dict(data)
+
+                return done_webhook_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | str | Unset | Webhook, data)
+
+        done_webhook = _parse_done_webhook(d.pop("done_webhook", UNSET))
+
+        voice_generate = cls(
+            name=name,
+            model=model,
+            gender=gender,
+            description=description,
+            default_style=default_style,
+            default_prosody=default_prosody,
+            example_take=example_take,
+            done_webhook=done_webhook,
+        )
+
+        voice_generate.additional_properties = d
+        return voice_generate
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
+
+    # --- daisys_ext addition (generator/templates/model.py.jinja) ---
+    # Users of the official SDK treat answers as pydantic models: dict(voice),
+    # voice.model_dump(), voice.model_dump_json(). These few methods give every
+    # generated model that behaviour without wrapping each one by hand.
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        """Yield ``(field, value)`` pairs as pydantic does, so ``dict(model)`` works; unset fields read as None."""
+        for attribute in _attrs_fields(type(self)):
+            if attribute.name != "additional_properties":
+                value = getattr(self, attribute.name)
+                yield attribute.name, None if isinstance(value, Unset) else value
+
+    def model_dump(self) -> dict[str, Any]:
+        """Return the model as JSON-compatible data with every field present (None when unset)."""
+        data: dict[str, Any] = {name: None for name, _ in self}
+        data.update(self.to_dict())
+        return data
+
+    def model_dump_json(self) -> str:
+        """Return the model as a JSON document, as the service would send it."""
+        return json.dumps(self.to_dict())
