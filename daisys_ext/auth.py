@@ -1,0 +1,241 @@
+"""Login, token refresh and logout against the Daisys auth service, as an ``httpx.Auth``.
+
+``Tokens`` holds the credentials and makes every decision (what to send, what an answer
+means) as plain generators of requests; ``DaisysAuth`` drives them for httpx, sync or
+async, and adds the only thing that differs: the lock. One refresh serves every thread or
+task that hit the same expired token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any
+
+import httpx
+
+from .errors import DaisysAuthenticationError, DaisysCredentialsError, http_error
+
+logger = logging.getLogger("daisys_ext")
+
+TokenCallback = Callable[[str | None, str | None], Any]
+# Marks requests whose 401 the auth flow handles (see events.raise_for_status).
+MANAGED = "daisys_ext.auth_managed"
+Flow = Generator[httpx.Request, httpx.Response, None]
+
+
+class Tokens:
+    """The credentials of one client and the decisions of the auth protocol (no I/O)."""
+
+    def __init__(
+        self,
+        auth_url: str,
+        *,
+        email: str | None = None,
+        password: str | None = None,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+    ) -> None:
+        self.auth_url = auth_url.rstrip("/") + "/auth"
+        self.email = email
+        self.password = password
+        self.access_token = access_token
+        self.refresh_token = refresh_token
+        self.token_callback: TokenCallback | None = None
+        self.auto_logout = False
+
+    def __repr__(self) -> str:  # never show a secret, even in a debugger's repr
+        return f"Tokens(email={self.email!r}, access_token={'set' if self.access_token else None})"
+
+    def _post(self, path: str, body: dict[str, str]) -> httpx.Request:
+        # json= encodes properly: quotes, backslashes and non-ASCII in a password are safe.
+        request = httpx.Request("POST", f"{self.auth_url}/{path}", json=body)
+        request.extensions[MANAGED] = True
+        return request
+
+    def login_request(self) -> httpx.Request:
+        if not (self.email and self.password):
+            raise DaisysCredentialsError("Cannot log in: an email and a password are needed.")
+        return self._post("login", {"email": self.email, "password": self.password})
+
+    def refresh_request(self) -> httpx.Request:
+        assert self.refresh_token is not None
+        body = {"refresh_token": self.refresh_token}
+        if self.email:
+            body["email"] = self.email
+        return self._post("refresh", body)
+
+    def logout_request(self, refresh_token: str) -> httpx.Request:
+        return self._post("logout", {"refresh_token": refresh_token})
+
+    def accept(self, response: httpx.Response, *, login: bool) -> None:
+        """Take the tokens from a successful login or refresh answer."""
+        body = response.json()
+        self.set_tokens(body["access_token"], body["refresh_token"])
+        if login:
+            self.auto_logout = True
+        logger.info("%s with the Daisys auth service", "logged in" if login else "refreshed the access token")
+
+    def set_tokens(self, access_token: str | None, refresh_token: str | None) -> None:
+        changed = (access_token, refresh_token) != (self.access_token, self.refresh_token)
+        self.access_token, self.refresh_token = access_token, refresh_token
+        if changed and self.token_callback is not None:
+            self.token_callback(access_token, refresh_token)
+
+    def renew(self, stale: str | None) -> Flow:
+        """Get a working access token: refresh, else log in. ``stale`` is the token that failed.
+
+        Does nothing when the token already changed since ``stale`` was used: another
+        thread or task renewed it meanwhile.
+        """
+        if self.access_token is not None and self.access_token != stale:
+            return
+        if self.refresh_token is not None:
+            response = yield self.refresh_request()
+            if response.is_success:
+                self.accept(response, login=False)
+                return
+            logger.info("the refresh token was refused (%s); logging in again", response.status_code)
+            self.refresh_token = None
+            if not (self.email and self.password):
+                raise DaisysAuthenticationError(
+                    "The access token expired and the refresh token was refused; no email and password to log in with.",
+                    request=response.request,
+                    response=response,
+                )
+        if not (self.email and self.password):
+            raise DaisysCredentialsError(
+                "The access token was refused and there is neither a refresh token nor an email and "
+                "password to get a new one."
+                if stale
+                else "Insufficient credentials provided: give an email and password, or tokens."
+            )
+        response = yield self.login_request()
+        if not response.is_success:
+            raise http_error(response)
+        self.accept(response, login=True)
+
+    def login(self) -> Flow:
+        """Log in with the email and password, whatever tokens are held."""
+        response = yield self.login_request()
+        if not response.is_success:
+            raise http_error(response)
+        self.accept(response, login=True)
+
+    def refresh(self) -> Generator[httpx.Request, httpx.Response, bool | None]:
+        """Refresh explicitly: True if refreshed, False if the refresh token was refused, None if there is none."""
+        if self.refresh_token is None:
+            return None
+        response = yield self.refresh_request()
+        if response.status_code == 401:
+            return False
+        if not response.is_success:
+            raise http_error(response)
+        self.accept(response, login=False)
+        return True
+
+    def logout(self, refresh_token: str | None) -> Generator[httpx.Request, httpx.Response, bool]:
+        """Revoke a refresh token (by default the one held) and forget the tokens."""
+        token = refresh_token or self.refresh_token
+        if token is None:
+            return False
+        response = yield self.logout_request(token)
+        if not response.is_success:
+            raise http_error(response)
+        self.auto_logout = False
+        self.set_tokens(None, None)
+        logger.info("logged out of the Daisys auth service")
+        return True
+
+    def authorize(self, request: httpx.Request) -> str | None:
+        """Put the current access token on ``request``; return it, to recognise it as stale later."""
+        token = self.access_token
+        request.headers["Authorization"] = f"Bearer {token}"
+        request.extensions[MANAGED] = True
+        return token
+
+
+class DaisysAuth(httpx.Auth):
+    """httpx authentication for the Speak API: log in on first use, renew once on a 401, retry once."""
+
+    # False keeps streamed audio streamed: with True httpx reads every body before the flow sees it.
+    requires_response_body = False
+
+    def __init__(self, tokens: Tokens, public_paths: frozenset[str]) -> None:
+        self.tokens = tokens
+        self._public_paths = public_paths
+        self._lock = threading.Lock()
+        self._async_lock = asyncio.Lock()
+
+    def _is_public(self, request: httpx.Request) -> bool:
+        return request.url.path in self._public_paths
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self._is_public(request):
+            yield request
+            return
+        if self.tokens.access_token is None:
+            with self._lock:
+                yield from self._run(self.tokens.renew(None))
+        used = self.tokens.authorize(request)
+        response = yield request
+        if response.status_code != 401:
+            return
+        with self._lock:
+            yield from self._run(self.tokens.renew(used))
+        self.tokens.authorize(request)
+        response = yield request
+        if response.status_code == 401:
+            response.read()
+            raise http_error(response)
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        # The same steps as sync_auth_flow; async generators cannot ``yield from``, hence the loops.
+        if self._is_public(request):
+            yield request
+            return
+        if self.tokens.access_token is None:
+            async with self._async_lock:
+                flow = self.tokens.renew(None)
+                step = _first(flow)
+                while step is not None:
+                    step_response = yield step
+                    await step_response.aread()
+                    step = _send(flow, step_response)
+        used = self.tokens.authorize(request)
+        response = yield request
+        if response.status_code != 401:
+            return
+        async with self._async_lock:
+            flow = self.tokens.renew(used)
+            step = _first(flow)
+            while step is not None:
+                step_response = yield step
+                await step_response.aread()
+                step = _send(flow, step_response)
+        self.tokens.authorize(request)
+        response = yield request
+        if response.status_code == 401:
+            await response.aread()
+            raise http_error(response)
+
+    @staticmethod
+    def _run(flow: Flow) -> Generator[httpx.Request, httpx.Response, None]:
+        request = _first(flow)
+        while request is not None:
+            response = yield request
+            response.read()
+            request = _send(flow, response)
+
+
+def _first(flow: Flow) -> httpx.Request | None:
+    return next(flow, None)
+
+
+def _send(flow: Flow, response: httpx.Response) -> httpx.Request | None:
+    try:
+        return flow.send(response)
+    except StopIteration:
+        return None

@@ -1,0 +1,53 @@
+"""Redaction of secrets (tokens, passwords, URL signatures) from anything that is logged or raised."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that carry a credential: S3 presigned URLs and websocket worker URLs.
+SECRET_QUERY_PARAMS = frozenset(
+    {"x-amz-signature", "x-amz-credential", "x-amz-security-token", "token", "access_token", "refresh_token"}
+)
+REDACTED = "[redacted]"
+
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+_JSON_SECRET = re.compile(r'(?i)("(?:password|access_token|refresh_token)"\s*:\s*)"(?:[^"\\]|\\.)*"')
+_QUERY_SECRET = re.compile(r"(?i)([?&](?:" + "|".join(sorted(SECRET_QUERY_PARAMS)) + r")=)[^&#\s'\"]+")
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` with the values of credential-carrying query parameters replaced."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = [
+        (key, REDACTED if key.lower() in SECRET_QUERY_PARAMS else value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="[]")))
+
+
+def redact_text(text: str) -> str:
+    """Return ``text`` with bearer tokens, JSON secrets and signed query parameters replaced."""
+    text = _BEARER.sub(r"\1" + REDACTED, text)
+    text = _JSON_SECRET.sub(r'\1"' + REDACTED + '"', text)
+    return _QUERY_SECRET.sub(r"\1" + REDACTED, text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts secrets from every record passing through it.
+
+    Installed on the ``daisys_ext`` logger, so that a record which by mistake carries a
+    secret (from this package or from a user's format string) never reaches a handler.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact_text(record.getMessage())
+        record.args = None
+        return True
+
+
+logger = logging.getLogger("daisys_ext")
+logger.addFilter(RedactingFilter())

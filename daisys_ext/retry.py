@@ -1,0 +1,180 @@
+"""Retries of failed calls: the policy (pure) and the httpx transports that apply it.
+
+What is retried: connection failures of any request that never reached the server, and
+for GET, HEAD and DELETE also 429, 502, 503, 504 and broken connections. A POST that may
+have reached the server is never sent twice: a generate request repeated is a second take.
+All attempts of one request share one deadline, so retries never multiply the timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from .redact import redact_url
+
+logger = logging.getLogger("daisys_ext")
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+# Failures before any byte of the request could have been processed.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When to retry and after how long: exponential backoff with jitter, honouring Retry-After."""
+
+    max_retries: int = 2
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    deadline: float = 60.0
+    """Seconds for all attempts of one request together, until its response headers arrive."""
+    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
+
+    def backoff(self, attempt: int) -> float:
+        """The delay before retry number ``attempt + 1``: 0.5, 1, 2, ... s, capped, times U(0.75, 1)."""
+        jitter: float = self.rng.uniform(0.75, 1.0)
+        return min(self.base_delay * 2.0**attempt, self.max_delay) * jitter
+
+    def delay(
+        self,
+        attempt: int,
+        method: str,
+        *,
+        status: int | None = None,
+        error: Exception | None = None,
+        retry_after: str | None = None,
+        remaining: float,
+    ) -> float | None:
+        """Seconds to wait before retrying, or None to give up and pass on the answer or error."""
+        if attempt >= self.max_retries:
+            return None
+        idempotent = method.upper() in IDEMPOTENT_METHODS
+        if error is not None:
+            retryable = isinstance(error, NOT_SENT_ERRORS) or (idempotent and isinstance(error, httpx.TransportError))
+        else:
+            retryable = idempotent and status in RETRY_STATUSES
+        if not retryable:
+            return None
+        wait = parse_retry_after(retry_after)
+        wait = min(wait, self.max_retry_after) if wait is not None else self.backoff(attempt)
+        return wait if wait < remaining else None
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+def _clip_timeouts(request: httpx.Request, remaining: float) -> None:
+    timeouts = request.extensions.get("timeout", {})
+    request.extensions["timeout"] = {
+        key: remaining if value is None else min(value, remaining) for key, value in timeouts.items()
+    }
+
+
+def _log_retry(request: httpx.Request, reason: str, delay: float, attempt: int) -> None:
+    logger.info(
+        "retrying %s %s after %s in %.2f s (retry %d)",
+        request.method,
+        redact_url(str(request.url)),
+        reason,
+        delay,
+        attempt + 1,
+    )
+
+
+class RetryTransport(httpx.BaseTransport):
+    """A transport that retries what ``RetryPolicy`` allows, around another transport."""
+
+    def __init__(self, inner: httpx.BaseTransport, policy: RetryPolicy) -> None:
+        self.inner = inner
+        self.policy = policy
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self.policy.deadline
+        attempt = 0
+        while True:
+            _clip_timeouts(request, max(deadline - time.monotonic(), 0.001))
+            try:
+                response = self.inner.handle_request(request)
+            except httpx.TransportError as exc:
+                delay = self.policy.delay(attempt, request.method, error=exc, remaining=deadline - time.monotonic())
+                if delay is None:
+                    raise
+                reason = type(exc).__name__
+            else:
+                delay = self.policy.delay(
+                    attempt,
+                    request.method,
+                    status=response.status_code,
+                    retry_after=response.headers.get("retry-after"),
+                    remaining=deadline - time.monotonic(),
+                )
+                if delay is None:
+                    return response
+                response.close()
+                reason = f"status {response.status_code}"
+            _log_retry(request, reason, delay, attempt)
+            time.sleep(delay)
+            attempt += 1
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """The asyncio twin of ``RetryTransport``: the same policy, only the I/O and sleep differ."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy) -> None:
+        self.inner = inner
+        self.policy = policy
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self.policy.deadline
+        attempt = 0
+        while True:
+            _clip_timeouts(request, max(deadline - time.monotonic(), 0.001))
+            try:
+                response = await self.inner.handle_async_request(request)
+            except httpx.TransportError as exc:
+                delay = self.policy.delay(attempt, request.method, error=exc, remaining=deadline - time.monotonic())
+                if delay is None:
+                    raise
+                reason = type(exc).__name__
+            else:
+                delay = self.policy.delay(
+                    attempt,
+                    request.method,
+                    status=response.status_code,
+                    retry_after=response.headers.get("retry-after"),
+                    remaining=deadline - time.monotonic(),
+                )
+                if delay is None:
+                    return response
+                await response.aclose()
+                reason = f"status {response.status_code}"
+            _log_retry(request, reason, delay, attempt)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
