@@ -1,0 +1,104 @@
+"""The sans-I/O decisions of the client: retry policy, poll schedule, presigned URLs, redaction."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from daisys_ext.redact import RedactingFilter, redact_text, redact_url
+from daisys_ext.redirects import PresignedCache, is_presigned, presigned_expiry
+from daisys_ext.retry import RetryPolicy, parse_retry_after
+from daisys_ext.waiting import PollSchedule, batches
+
+SIGNED = (
+    "http://127.0.0.1:9/speak-audio/t01.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Credential=AKIA%2F20261121%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261121T200000Z"
+    "&X-Amz-Expires=600&X-Amz-SignedHeaders=host&X-Amz-Signature=deadbeefcafe"
+)
+
+
+def policy(**kwargs: float) -> RetryPolicy:
+    return RetryPolicy(rng=random.Random(1), **kwargs)  # type: ignore[arg-type]
+
+
+def test_backoff_grows_with_jitter_and_is_capped() -> None:
+    p = policy(base_delay=0.5, max_delay=2.0)
+    delays = [p.backoff(n) for n in range(6)]
+    assert 0.375 <= delays[0] <= 0.5 and 0.75 <= delays[1] <= 1.0
+    assert all(d <= 2.0 for d in delays) and delays[5] >= 1.5
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+def test_get_is_retried_on_retryable_statuses(status: int) -> None:
+    assert policy().delay(0, "GET", status=status, remaining=60) is not None
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422, 500])
+def test_other_statuses_are_not_retried(status: int) -> None:
+    assert policy().delay(0, "GET", status=status, remaining=60) is None
+
+
+def test_post_is_never_repeated_once_it_may_have_reached_the_server() -> None:
+    p = policy()
+    assert p.delay(0, "POST", status=503, remaining=60) is None
+    assert p.delay(0, "POST", error=httpx.ReadError("reset"), remaining=60) is None
+    assert p.delay(0, "POST", error=httpx.ConnectError("refused"), remaining=60) is not None
+
+
+def test_retries_stop_at_max_and_at_the_deadline() -> None:
+    p = policy(max_retries=2)
+    assert p.delay(2, "GET", status=503, remaining=60) is None
+    assert p.delay(0, "GET", status=503, retry_after="5", remaining=4.0) is None
+
+
+def test_retry_after_is_honoured_and_capped() -> None:
+    p = policy(max_retry_after=3.0)
+    assert p.delay(0, "GET", status=429, retry_after="2", remaining=60) == 2.0
+    assert p.delay(0, "GET", status=429, retry_after="120", remaining=60) == 3.0
+    assert (
+        parse_retry_after("Sat, 21 Nov 2026 20:00:10 GMT", now=datetime(2026, 11, 21, 20, tzinfo=UTC).timestamp()) == 10
+    )
+    assert parse_retry_after("soon") is None
+
+
+def test_poll_schedule_backs_off_to_its_maximum() -> None:
+    intervals = PollSchedule(first=0.1, factor=2, maximum=0.5).intervals()
+    assert [next(intervals) for _ in range(5)] == [0.1, 0.2, 0.4, 0.5, 0.5]
+    fixed = PollSchedule.fixed(0.3).intervals()
+    assert [next(fixed) for _ in range(3)] == [0.3, 0.3, 0.3]
+
+
+def test_batches_keep_each_query_short() -> None:
+    ids = [f"t01{n:026d}" for n in range(200)]
+    split = batches(ids, max_query=300)
+    assert [i for b in split for i in b] == ids
+    assert all(len(",".join(b)) <= 300 for b in split) and len(split) > 1
+
+
+def test_presigned_urls_are_recognised_and_cached_until_expiry() -> None:
+    assert is_presigned(SIGNED) and not is_presigned("http://127.0.0.1/v1/speak/takes/t01/wav")
+    expiry = presigned_expiry(SIGNED)
+    assert expiry == datetime(2026, 11, 21, 20, 10, tzinfo=UTC).timestamp()
+    cache = PresignedCache()
+    cache.put("t01", "wav", SIGNED)
+    assert cache.get("t01", "wav", now=expiry - 60) == SIGNED
+    assert cache.get("t01", "wav", now=expiry - 1) is None  # too close to expiry to start a download
+
+
+def test_redaction_removes_every_kind_of_secret() -> None:
+    assert "deadbeefcafe" not in redact_url(SIGNED) and "AKIA" not in redact_url(SIGNED)
+    assert "X-Amz-Expires=600" in redact_url(SIGNED)
+    text = 'Authorization: Bearer abc.def.ghi {"password": "p\\"w", "refresh_token": "r1"} ws://h/m?token=s3cr3t'
+    cleaned = redact_text(text)
+    for secret in ("abc.def.ghi", 'p\\"w', "r1", "s3cr3t"):
+        assert secret not in cleaned
+
+
+def test_logging_filter_redacts_arguments() -> None:
+    record = logging.LogRecord("daisys_ext", logging.INFO, __file__, 1, "GET %s", (SIGNED,), None)
+    assert RedactingFilter().filter(record)
+    assert "deadbeefcafe" not in record.getMessage()
