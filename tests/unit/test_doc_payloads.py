@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from daisys_speak_api import models
 
 PAYLOADS = Path(__file__).parent.parent / "data" / "doc_payloads"
