@@ -39,6 +39,7 @@ from .auth import DaisysAuth, TokenCallback, Tokens
 from .bodies import Prosody, UserData, parsed, parsed_list
 from .config import ClientConfig, credentials_from_env
 from .errors import (
+    DaisysConnectionError,
     DaisysError,
     DaisysHTTPError,
     DaisysInputError,
@@ -546,6 +547,7 @@ class AsyncClient:
         instead of polling until it is ready. The file appears only when complete and the
         take ready; on any failure there is no file.
         """
+        bodies.audio_format(format)  # refuse an unknown format before generating anything
         take = await self.generate_take(voice_id, text, wait=format != "wav", **take_options)
         sink = AudioSink(file)
         with sink:
@@ -553,6 +555,10 @@ class AsyncClient:
             try:
                 async for chunk in response.aiter_bytes():
                     sink.write(chunk)
+            except httpx.TransportError as exc:
+                # The stream broke: say whether generation failed or the connection did.
+                await self.wait_for_takes(take.take_id)
+                raise DaisysConnectionError(f"The audio stream of take {take.take_id} broke: {exc}") from exc
             finally:
                 await response.aclose()
             take = cast(TakeResponse, await self.wait_for_takes(take.take_id))

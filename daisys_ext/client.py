@@ -40,6 +40,7 @@ from .auth import DaisysAuth, TokenCallback, Tokens
 from .bodies import Prosody, UserData, parsed, parsed_list
 from .config import ClientConfig, credentials_from_env
 from .errors import (
+    DaisysConnectionError,
     DaisysError,
     DaisysHTTPError,
     DaisysInputError,
@@ -540,6 +541,7 @@ class Client:
         instead of polling until it is ready. The file appears only when complete and the
         take ready; on any failure there is no file.
         """
+        bodies.audio_format(format)  # refuse an unknown format before generating anything
         take = self.generate_take(voice_id, text, wait=format != "wav", **take_options)
         sink = AudioSink(file)
         with sink:
@@ -547,6 +549,10 @@ class Client:
             try:
                 for chunk in response.iter_bytes():
                     sink.write(chunk)
+            except httpx.TransportError as exc:
+                # The stream broke: say whether generation failed or the connection did.
+                self.wait_for_takes(take.take_id)
+                raise DaisysConnectionError(f"The audio stream of take {take.take_id} broke: {exc}") from exc
             finally:
                 response.close()
             take = cast(TakeResponse, self.wait_for_takes(take.take_id))

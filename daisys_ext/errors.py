@@ -61,8 +61,8 @@ class DaisysCredentialsError(DaisysError):
         super().__init__(message)
 
 
-class DaisysConnectionError(DaisysError):
-    """The service could not be reached, after the retries the client allows."""
+class DaisysConnectionError(DaisysError, httpx.TransportError):
+    """The service could not be reached, or the connection broke, after the retries the client allows."""
 
 
 class DaisysTimeoutError(DaisysError, TimeoutError):
@@ -209,3 +209,12 @@ def http_error(response: httpx.Response) -> DaisysHTTPError:
     if detail:
         message += ": " + redact_text(detail[:500])
     return cls(message, request=request, response=response)
+
+
+def transport_error(exc: httpx.TransportError, request: httpx.Request, attempts: int) -> DaisysError:
+    """The typed error for a request that failed without an answer, after ``attempts`` tries."""
+    where = f"{request.method} {redact_url(str(request.url))}"
+    tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
+    if isinstance(exc, httpx.TimeoutException):
+        return DaisysTimeoutError(f"{where} timed out ({type(exc).__name__}) after {tries}")
+    return DaisysConnectionError(f"{where} failed after {tries}: {type(exc).__name__}: {redact_text(str(exc))}")

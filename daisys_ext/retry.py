@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from .errors import transport_error
 from .redact import redact_url
 
 logger = logging.getLogger("daisys_ext")
@@ -119,7 +120,7 @@ class RetryTransport(httpx.BaseTransport):
             except httpx.TransportError as exc:
                 delay = self.policy.delay(attempt, request.method, error=exc, remaining=deadline - time.monotonic())
                 if delay is None:
-                    raise
+                    raise transport_error(exc, request, attempt + 1) from exc
                 reason = type(exc).__name__
             else:
                 delay = self.policy.delay(
@@ -158,7 +159,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             except httpx.TransportError as exc:
                 delay = self.policy.delay(attempt, request.method, error=exc, remaining=deadline - time.monotonic())
                 if delay is None:
-                    raise
+                    raise transport_error(exc, request, attempt + 1) from exc
                 reason = type(exc).__name__
             else:
                 delay = self.policy.delay(
