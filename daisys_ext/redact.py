@@ -49,5 +49,7 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-logger = logging.getLogger("daisys_ext")
-logger.addFilter(RedactingFilter())
+# httpx and httpcore log full URLs (a presigned URL's signature included) at INFO and DEBUG:
+# their records are redacted too. Logger filters are not inherited, hence each name.
+for _name in ("daisys_ext", "httpx", "httpcore.http11", "httpcore.connection"):
+    logging.getLogger(_name).addFilter(RedactingFilter())
