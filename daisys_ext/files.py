@@ -12,6 +12,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def _read_umask() -> int:
+    # Reading the umask means setting it; done once, at import, before any thread writes files.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path``; on success it replaces ``path``, on failure it is removed."""
@@ -24,6 +34,8 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         handle.flush()
         os.fsync(handle.fileno())
         handle.close()
+        # tempfile makes the file private (0600); give it the mode an ordinary new file would have.
+        os.chmod(handle.name, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_UMASK)
         os.replace(handle.name, target)
     except BaseException:
         handle.close()
