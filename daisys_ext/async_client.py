@@ -35,7 +35,8 @@ from daisys_speak_api.models import (
 )
 
 from . import bodies, events
-from .auth import DaisysAuth, TokenCallback, Tokens
+from .attributes import TokenAttributes
+from .auth import DaisysAuth, Tokens
 from .bodies import Prosody, UserData, parsed, parsed_list
 from .config import ClientConfig, credentials_from_env
 from .errors import (
@@ -60,7 +61,7 @@ T = TypeVar("T", TakeResponse, VoiceInfo)
 R = TypeVar("R")
 
 
-class AsyncClient:
+class AsyncClient(TokenAttributes):
     """The Daisys Speak API for asyncio: models, voices, takes, audio and websocket URLs.
 
     Give an email and password, or tokens (an access token, a refresh token, or both); with
@@ -116,40 +117,6 @@ class AsyncClient:
         self._presigned = PresignedCache()
 
     # -- credentials -------------------------------------------------------------------
-
-    @property
-    def access_token(self) -> str | None:
-        return self._tokens.access_token
-
-    @access_token.setter
-    def access_token(self, value: str | None) -> None:
-        self._tokens.access_token = value
-
-    @property
-    def refresh_token(self) -> str | None:
-        return self._tokens.refresh_token
-
-    @refresh_token.setter
-    def refresh_token(self, value: str | None) -> None:
-        self._tokens.refresh_token = value
-
-    @property
-    def token_callback(self) -> TokenCallback | None:
-        """Called as ``token_callback(access_token, refresh_token)`` whenever the tokens change."""
-        return self._tokens.token_callback
-
-    @token_callback.setter
-    def token_callback(self, value: TokenCallback | None) -> None:
-        self._tokens.token_callback = value
-
-    @property
-    def auto_logout(self) -> bool:
-        """Whether ``close()`` revokes the refresh token; set by a password login, False otherwise."""
-        return self._tokens.auto_logout
-
-    @auto_logout.setter
-    def auto_logout(self, value: bool) -> None:
-        self._tokens.auto_logout = value
 
     async def _run(self, flow: Generator[httpx.Request, httpx.Response, R]) -> R:
         """Drive an auth-service exchange of ``Tokens`` (sent without the product's auth)."""

@@ -92,15 +92,53 @@ def _clip_timeouts(request: httpx.Request, remaining: float) -> None:
     }
 
 
-def _log_retry(request: httpx.Request, reason: str, delay: float, attempt: int) -> None:
-    logger.info(
-        "retrying %s %s after %s in %.2f s (retry %d)",
-        request.method,
-        redact_url(str(request.url)),
-        reason,
-        delay,
-        attempt + 1,
-    )
+class Attempts:
+    """The attempts of one request: clips each to the shared deadline and decides what follows it.
+
+    Both transports drive it; only sending, closing and sleeping differ between them.
+    """
+
+    def __init__(self, policy: RetryPolicy, request: httpx.Request) -> None:
+        self.policy = policy
+        self.request = request
+        self.deadline = time.monotonic() + policy.deadline
+        self.count = 0
+
+    def begin(self) -> None:
+        _clip_timeouts(self.request, max(self.deadline - time.monotonic(), 0.001))
+
+    def after_error(self, exc: httpx.TransportError) -> float:
+        """The delay before the next attempt; or the typed error, raised, when there is none."""
+        delay = self.policy.delay(self.count, self.request.method, error=exc, remaining=self._remaining())
+        if delay is None:
+            raise transport_error(exc, self.request, self.count + 1) from exc
+        return self._next(type(exc).__name__, delay)
+
+    def after_response(self, response: httpx.Response) -> float | None:
+        """The delay before the next attempt, or None to hand this response on."""
+        delay = self.policy.delay(
+            self.count,
+            self.request.method,
+            status=response.status_code,
+            retry_after=response.headers.get("retry-after"),
+            remaining=self._remaining(),
+        )
+        return None if delay is None else self._next(f"status {response.status_code}", delay)
+
+    def _remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def _next(self, reason: str, delay: float) -> float:
+        logger.info(
+            "retrying %s %s after %s in %.2f s (retry %d)",
+            self.request.method,
+            redact_url(str(self.request.url)),
+            reason,
+            delay,
+            self.count + 1,
+        )
+        self.count += 1
+        return delay
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -111,71 +149,45 @@ class RetryTransport(httpx.BaseTransport):
         self.policy = policy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        deadline = time.monotonic() + self.policy.deadline
-        attempt = 0
+        attempts = Attempts(self.policy, request)
         while True:
-            _clip_timeouts(request, max(deadline - time.monotonic(), 0.001))
+            attempts.begin()
             try:
                 response = self.inner.handle_request(request)
             except httpx.TransportError as exc:
-                delay = self.policy.delay(attempt, request.method, error=exc, remaining=deadline - time.monotonic())
-                if delay is None:
-                    raise transport_error(exc, request, attempt + 1) from exc
-                reason = type(exc).__name__
+                delay = attempts.after_error(exc)
             else:
-                delay = self.policy.delay(
-                    attempt,
-                    request.method,
-                    status=response.status_code,
-                    retry_after=response.headers.get("retry-after"),
-                    remaining=deadline - time.monotonic(),
-                )
-                if delay is None:
+                if (retry_delay := attempts.after_response(response)) is None:
                     return response
                 response.close()
-                reason = f"status {response.status_code}"
-            _log_retry(request, reason, delay, attempt)
+                delay = retry_delay
             time.sleep(delay)
-            attempt += 1
 
     def close(self) -> None:
         self.inner.close()
 
 
 class AsyncRetryTransport(httpx.AsyncBaseTransport):
-    """The asyncio twin of ``RetryTransport``: the same policy, only the I/O and sleep differ."""
+    """The asyncio twin of ``RetryTransport``: the same ``Attempts``, only the I/O and sleep differ."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy) -> None:
         self.inner = inner
         self.policy = policy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        deadline = time.monotonic() + self.policy.deadline
-        attempt = 0
+        attempts = Attempts(self.policy, request)
         while True:
-            _clip_timeouts(request, max(deadline - time.monotonic(), 0.001))
+            attempts.begin()
             try:
                 response = await self.inner.handle_async_request(request)
             except httpx.TransportError as exc:
-                delay = self.policy.delay(attempt, request.method, error=exc, remaining=deadline - time.monotonic())
-                if delay is None:
-                    raise transport_error(exc, request, attempt + 1) from exc
-                reason = type(exc).__name__
+                delay = attempts.after_error(exc)
             else:
-                delay = self.policy.delay(
-                    attempt,
-                    request.method,
-                    status=response.status_code,
-                    retry_after=response.headers.get("retry-after"),
-                    remaining=deadline - time.monotonic(),
-                )
-                if delay is None:
+                if (retry_delay := attempts.after_response(response)) is None:
                     return response
                 await response.aclose()
-                reason = f"status {response.status_code}"
-            _log_retry(request, reason, delay, attempt)
+                delay = retry_delay
             await asyncio.sleep(delay)
-            attempt += 1
 
     async def aclose(self) -> None:
         await self.inner.aclose()
