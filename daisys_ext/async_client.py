@@ -35,6 +35,7 @@ from daisys_speak_api.models import (
 )
 
 from . import bodies, events
+from .async_websocket import AsyncWebsocket
 from .attributes import TokenAttributes
 from .auth import DaisysAuth, Tokens
 from .bodies import Prosody, UserData, parsed, parsed_list
@@ -52,6 +53,7 @@ from .errors import (
     DaisysVoiceUpdateError,
 )
 from .files import AudioSink
+from .reassembly import DEFAULT_MAX_BUFFERED_BYTES
 from .redirects import PresignedCache, is_presigned, same_origin, storage_request
 from .retry import AsyncRetryTransport
 from .waiting import PollSchedule, WaitTracker, batches
@@ -532,6 +534,22 @@ class AsyncClient(TokenAttributes):
         return take
 
     # -- websocket ---------------------------------------------------------------------
+
+    def websocket(
+        self,
+        model: str | None = None,
+        voice_id: str | None = None,
+        *,
+        connect_timeout: float = 10.0,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+    ) -> AsyncWebsocket:
+        """A websocket session with a worker for ``model`` (or ``voice_id``'s model), for the lowest latency.
+
+        Use it in an ``async with`` block; it connects on entry (see `AsyncWebsocket`).
+        """
+        return AsyncWebsocket(
+            self, model, voice_id, connect_timeout=connect_timeout, max_buffered_bytes=max_buffered_bytes
+        )
 
     async def websocket_url(
         self, model: str | None = None, voice_id: str | None = None, raise_on_error: bool = True

@@ -53,9 +53,11 @@ from .errors import (
     DaisysVoiceUpdateError,
 )
 from .files import AudioSink
+from .reassembly import DEFAULT_MAX_BUFFERED_BYTES
 from .redirects import PresignedCache, is_presigned, same_origin, storage_request
 from .retry import RetryTransport
 from .waiting import PollSchedule, WaitTracker, batches
+from .websocket import Websocket
 
 logger = logging.getLogger("daisys_ext")
 T = TypeVar("T", TakeResponse, VoiceInfo)
@@ -526,6 +528,21 @@ class Client(TokenAttributes):
         return take
 
     # -- websocket ---------------------------------------------------------------------
+
+    def websocket(
+        self,
+        model: str | None = None,
+        voice_id: str | None = None,
+        *,
+        connect_timeout: float = 10.0,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+    ) -> Websocket:
+        """A websocket session with a worker for ``model`` (or ``voice_id``'s model), for the lowest latency.
+
+        Use it in a ``with`` block: ``with client.websocket(voice_id=v) as ws: ws.speak("Hi", "hi.wav")``.
+        ``max_buffered_bytes`` bounds the out-of-order audio held per request.
+        """
+        return Websocket(self, model, voice_id, connect_timeout=connect_timeout, max_buffered_bytes=max_buffered_bytes)
 
     def websocket_url(
         self, model: str | None = None, voice_id: str | None = None, raise_on_error: bool = True

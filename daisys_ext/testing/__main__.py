@@ -30,6 +30,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--ws-shuffle-window", type=int, default=0, help="shuffle worker frames in windows of N")
     parser.add_argument("--ws-drop-after", type=int, default=None, help="worker drops connections after N requests")
+    parser.add_argument(
+        "--ws-cut-after", type=int, default=None, help="worker drops a connection after N frames of a request"
+    )
     parser.add_argument("--presign-ttl", type=int, default=600, help="storage URL lifetime, seconds")
     parser.add_argument("--ws-url-ttl", type=int, default=3600, help="worker URL lifetime, seconds")
     parser.add_argument("--error-marker", default="[[fail]]", help="text that makes a take end in error")
@@ -51,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency=args.latency,
         ws_shuffle_window=args.ws_shuffle_window,
         ws_drop_after=args.ws_drop_after,
+        ws_cut_after=args.ws_cut_after,
         presign_ttl=args.presign_ttl,
         ws_url_ttl=args.ws_url_ttl,
         error_marker=args.error_marker,

@@ -25,6 +25,7 @@ _WORKER_OPTIONS = {
     "take_seconds": "take_seconds",
     "ws_shuffle_window": "shuffle_window",
     "ws_drop_after": "drop_after",
+    "ws_cut_after": "cut_after",
     "seed": "seed",
 }
 
@@ -60,6 +61,7 @@ class Emulator:
     latency: _Option[float] = _Option()
     ws_shuffle_window: _Option[int] = _Option()
     ws_drop_after: _Option[int | None] = _Option()
+    ws_cut_after: _Option[int | None] = _Option()
     presign_ttl: _Option[int] = _Option()
     ws_url_ttl: _Option[int] = _Option()
     error_marker: _Option[str] = _Option()
@@ -78,6 +80,7 @@ class Emulator:
         latency: float = 0.0,
         ws_shuffle_window: int = 0,
         ws_drop_after: int | None = None,
+        ws_cut_after: int | None = None,
         presign_ttl: int = 600,
         ws_url_ttl: int = 3600,
         error_marker: str = "[[fail]]",
@@ -93,6 +96,7 @@ class Emulator:
             latency=latency,
             ws_shuffle_window=ws_shuffle_window,
             ws_drop_after=ws_drop_after,
+            ws_cut_after=ws_cut_after,
             presign_ttl=presign_ttl,
             ws_url_ttl=ws_url_ttl,
             error_marker=error_marker,
@@ -139,6 +143,7 @@ class Emulator:
                 take_seconds=options.take_seconds,
                 shuffle_window=options.ws_shuffle_window,
                 drop_after=options.ws_drop_after,
+                cut_after=options.ws_cut_after,
                 seed=options.seed,
             )
             self._worker_url = self._worker.start()

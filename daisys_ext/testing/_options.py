@@ -15,7 +15,8 @@ class Options:
     from "waiting" to "ready". fail_rate: probability that a product route answers with a fault instead.
     fail_status: the fault status, 429 or 503, or a tuple of them to pick from. retry_after: the `Retry-After`
     seconds sent with faults. seed: seeds the fault dice and the worker. latency: seconds added before every
-    answer of the API and storage origins. ws_shuffle_window / ws_drop_after: handed to the websocket worker.
+    answer of the API and storage origins. ws_shuffle_window / ws_drop_after / ws_cut_after: handed to the
+    websocket worker (shuffled frames; a drop between requests; a drop in the middle of a request).
     presign_ttl: lifetime in seconds of storage URLs. ws_url_ttl: lifetime of worker URLs. error_marker: text
     (in a take's text or a voice's name) that makes generation end in status "error".
     """
@@ -29,6 +30,7 @@ class Options:
     latency: float = 0.0
     ws_shuffle_window: int = 0
     ws_drop_after: int | None = None
+    ws_cut_after: int | None = None
     presign_ttl: int = 600
     ws_url_ttl: int = 3600
     error_marker: str = "[[fail]]"

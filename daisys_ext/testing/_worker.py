@@ -34,6 +34,7 @@ STARTED_AT = 0.05  # fraction of take_seconds before "started" is reported
 AUDIO_END = 0.95  # fraction of take_seconds by which the last part has been generated
 FAIL_AT = 0.5  # fraction of take_seconds at which a failing take reports "error"
 DROP_REASON = "rebalancing"
+CUT_CODE, CUT_REASON = 1011, "worker restarting"  # a drop in the middle of a request
 STOP_CLOSE_TIMEOUT = 0.2  # seconds stop() waits for a client to answer the closing handshake
 
 
@@ -152,8 +153,10 @@ def _model_and_token(path: str) -> tuple[str, str]:
 class WebsocketWorker:
     """A websocket worker node serving one or more connections from its own thread and event loop.
 
-    ``take_seconds``, ``shuffle_window``, ``drop_after`` and ``seed`` may be changed at any time; they
-    apply to requests (and, for ``seed``, connections) that start afterwards.
+    ``take_seconds``, ``shuffle_window``, ``drop_after``, ``cut_after`` and ``seed`` may be changed at any time;
+    they apply to requests (and, for ``seed``, connections) that start afterwards. ``drop_after`` closes a
+    connection once that many requests are done and none is queued; ``cut_after`` closes it in the middle of a
+    request, after that many of the request's audio frames.
     """
 
     def __init__(
@@ -163,12 +166,14 @@ class WebsocketWorker:
         take_seconds: float = 1.0,
         shuffle_window: int = 0,
         drop_after: int | None = None,
+        cut_after: int | None = None,
         seed: int = 0,
     ) -> None:
         self.backend = backend
         self.take_seconds = take_seconds
         self.shuffle_window = shuffle_window
         self.drop_after = drop_after
+        self.cut_after = cut_after
         self.seed = seed
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -334,6 +339,8 @@ class WebsocketWorker:
                 await self._generate(conn, request)
             except Exception:  # one broken request must not stall the ones queued after it
                 log.exception("generating request %r failed", request.request_id)
+            if conn.closing:
+                return  # cut in the middle of the request
             conn.completed += 1
             drop_after = self.drop_after
             idle = conn.queue.empty() and not conn.accepting
@@ -345,15 +352,21 @@ class WebsocketWorker:
     async def _generate(self, conn: _Connection, request: _Request) -> None:
         """Play a request's schedule: report statuses as they change and send frames as they are generated."""
         events = await self._schedule(request)
-        window = self.shuffle_window
+        window, cut_after = self.shuffle_window, self.cut_after
         if window > 1:
             self._shuffle(events, window, conn.rng)
         loop = asyncio.get_running_loop()
         t0 = loop.time()
+        sent = 0
         for event in events:
             await asyncio.sleep(max(0.0, t0 + event.at - loop.time()))
             if event.frame is not None:
+                if cut_after is not None and sent >= cut_after:
+                    conn.closing = True
+                    await conn.ws.close(CUT_CODE, CUT_REASON)
+                    return
                 await self._send(conn, event.frame)
+                sent += 1
             elif event.status is not None:
                 info = await self._set_status(request, event.status)
                 if info is not None:

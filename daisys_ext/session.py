@@ -1,0 +1,84 @@
+"""What the sync and async websocket sessions share besides the protocol: deadlines, close reasons, audio out."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+import time
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from .files import atomic_file
+from .protocol import Info, Item, StatusChange, ready_info
+from .reassembly import Audio, ContinuousWav
+
+WavTarget = str | os.PathLike[str] | BinaryIO
+
+
+def deadline_after(timeout: float | None) -> float | None:
+    return None if timeout is None else time.monotonic() + timeout
+
+
+def remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def expired(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def close_description(code: int | bytes | None, reason: str | bytes = "") -> str:
+    """How a close frame reads in an error message, e.g. ``code 1011, "worker restarting"``."""
+    if isinstance(code, bytes):
+        code = struct.unpack("!H", code)[0] if len(code) == 2 else None
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    if code is None:
+        return "closed without a close code"
+    return f'code {code}, "{reason}"' if reason else f"code {code}"
+
+
+@contextlib.contextmanager
+def wav_output(file: WavTarget) -> Iterator[BinaryIO]:
+    """A path opens atomically (renamed into place only on success); a file object is used as it is."""
+    if isinstance(file, str | os.PathLike):
+        with atomic_file(file) as out:
+            yield out
+    else:
+        yield file
+
+
+class _Discard:
+    """A sink for ``iter_pcm``: the PCM is yielded to the caller, not kept."""
+
+    def write(self, data: bytes | memoryview) -> int:
+        return len(data)
+
+    def seekable(self) -> bool:
+        return False
+
+
+class AudioOut:
+    """Follows one request's items into a continuous WAV (or PCM), and keeps the status it ends with.
+
+    All parts must share one format; the final status must be ready (see ``finish``).
+    """
+
+    def __init__(self, request_id: int, out: BinaryIO | None = None, *, raw: bool = False) -> None:
+        self.request_id = request_id
+        self.info: Info | None = None
+        self._wav = ContinuousWav(out if out is not None else _Discard(), raw=raw or out is None)  # type: ignore[arg-type]
+
+    def add(self, item: Item) -> memoryview | None:
+        """Take the next item; return its PCM, if it carries any."""
+        if isinstance(item, StatusChange):
+            self.info = item.info
+            return None
+        self._wav.feed((item,))
+        return item.pcm if isinstance(item, Audio) else None
+
+    def finish(self) -> Info:
+        """Close the WAV and return the final status, or raise why the request did not end ready."""
+        self._wav.close()
+        return ready_info(self.request_id, self.info)
