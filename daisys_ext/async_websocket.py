@@ -81,6 +81,11 @@ class AsyncWebsocket:
     def connected(self) -> bool:
         return self._ws is not None
 
+    @property
+    def in_flight(self) -> list[int]:
+        """Ids of the requests still expecting messages from the worker."""
+        return self._protocol.in_flight
+
     # -- the connection ------------------------------------------------------------------------------
 
     async def reconnect(self) -> None:

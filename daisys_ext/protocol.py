@@ -152,6 +152,7 @@ class SessionProtocol:
         self._issued = 0
         self._requests: dict[int, _Request] = {}
         self._failed: deque[_Request] = deque()
+        self._errors: dict[int, DaisysWebsocketError] = {}  # of requests forgotten, for a late iter_request
         self.ignored = 0  # late messages for requests already complete
 
     # -- commands --------------------------------------------------------------------------------
@@ -329,6 +330,8 @@ class SessionProtocol:
         """
         request = self._requests.get(request_id)
         if request is None:
+            if request_id in self._errors:
+                raise self._errors[request_id]
             if isinstance(request_id, int) and 0 <= request_id < self._issued:
                 return END
             raise DaisysWebsocketStreamError("There is no such request on this websocket", request_id)
@@ -379,12 +382,12 @@ class SessionProtocol:
         for request in list(self._requests.values()):
             if request.finished:
                 continue
+            if not request.acknowledged and resend:
+                commands.append(request.command)
+                continue
             request.connection_closed = True
             if request.finished:
                 self._settle(request)
-                continue
-            if not request.acknowledged and resend:
-                commands.append(request.command)
                 continue
             status = request.info.status.value if request.info is not None else "unknown"
             missing = request.reassembler.describe_missing() if request.reassembler else "all audio is in"
@@ -411,6 +414,8 @@ class SessionProtocol:
         """Forget a request once finished, drained, and any error of it raised."""
         if request.finished and not request.items and (request.error is None or request.error_reported):
             self._requests.pop(request.request_id, None)
+            if request.error is not None:
+                self._errors[request.request_id] = request.error
 
 
 def official_item(take_id: str | None, item: Item) -> IterItem | None:

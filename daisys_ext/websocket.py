@@ -81,6 +81,12 @@ class Websocket:
     def connected(self) -> bool:
         return self._ws is not None and self._ws.connected
 
+    @property
+    def in_flight(self) -> list[int]:
+        """Ids of the requests still expecting messages from the worker."""
+        with self._cond:
+            return self._protocol.in_flight
+
     # -- the connection ------------------------------------------------------------------------------
 
     def reconnect(self) -> None:
@@ -368,7 +374,9 @@ class Websocket:
 
     def _receive(self, timeout: float | None) -> None:
         ws = self._connection()
-        ws.settimeout(timeout)
+        # A 0 timeout makes the socket non-blocking, and websocket-client then reports "no data yet" as a
+        # broken connection (BlockingIOError); a millisecond gives the same "only what has arrived".
+        ws.settimeout(None if timeout is None else max(timeout, 0.001))
         try:
             opcode, data = ws.recv_data()
         except websocket.WebSocketTimeoutException:

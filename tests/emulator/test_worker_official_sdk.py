@@ -8,13 +8,12 @@ URLs passed to DaisysAPI, modern type hints, and no ``__main__`` block.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.websocket_doc_output import check_callback_flow, check_iter_flow
 
 from daisys_ext.testing import Emulator
 
@@ -354,77 +353,10 @@ def websocket_example_iter(chunks: bool) -> None:
             print(f"Deleting take {take_id}:", speak.delete_take(take_id))
 
 
-# -- assertions on what the examples print and write ---------------------------------------------------------------
-
-
-def _lines(out: str) -> list[str]:
-    """Printed lines with timings and ids normalized."""
-    out = re.sub(r"\[\d+\.\d+s?\] ", "", out)
-    out = re.sub(r"t01[0-9a-z]+", "TAKE", out)
-    return out.splitlines()
-
-
-def _received(lines: list[str]) -> list[tuple[int, int | None, int]]:
-    """(part_id, chunk_id, audio length) of every audio callback line."""
-    pattern = re.compile(r"Received part_id=(\d+) \(chunk_id=(\w+)\) for take_id='TAKE' with audio length (.*)")
-    result = []
-    for line in lines:
-        if m := pattern.match(line):
-            size = 0 if m[3] == "(empty -- done receiving)" else int(m[3])
-            result.append((int(m[1]), None if m[2] == "None" else int(m[2]), size))
-    return result
-
-
-def _check_written_parts(lines: list[str]) -> None:
-    written = [re.match(r'Read (\d+) bytes of wav data, wrote "(.*)"\.', line) for line in lines]
-    files = [(int(m[1]), m[2]) for m in written if m]
-    assert [name for _, name in files] == ["websocket_part1.wav", "websocket_part2.wav"]
-    for size, name in files:
-        assert Path(name).stat().st_size == size
-        with wave.open(name) as wav:
-            assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 44100)
-            assert wav.getnframes() > 0
-
-
-def _check_callback_flow(out: str, chunks: bool) -> None:
-    lines = _lines(out)
-    assert lines[0] == "Found Daisys Speak API version=1 minor=0"
-    statuses = [line for line in lines if line.startswith("Status.")]
-    assert statuses == ["Status.WAITING", "Status.STARTED", "Status.PROGRESS_50", "Status.READY"]
-    assert lines[-1] == "Deleting take TAKE: True"
-    assert not any("rror" in line for line in lines)
-    received = _received(lines)
-    if not chunks:
-        assert [(p, c) for p, c, _ in received] == [(0, None), (1, None), (2, None)]
-        assert received[-1][2] == 0 and all(size > 0 for _, _, size in received[:-1])
-    else:
-        for part in (0, 1):
-            sizes = [size for p, _, size in received if p == part]
-            assert [c for p, c, _ in received if p == part] == list(range(len(sizes)))
-            assert sizes[0] == 4140 and set(sizes[1:-2]) <= {4096} and 0 < sizes[-2] <= 4096 and sizes[-1] == 0
-        assert received[-1] == (2, 0, 0)
-    _check_written_parts(lines)
-
-
-def _check_iter_flow(out: str, chunks: bool) -> None:
-    lines = _lines(out)
-    assert lines[0] == "Found Daisys Speak API version=1 minor=0"
-    events = [line for line in lines[1:-1]]
-    statuses = [line for line in events if line.startswith("Take status")]
-    assert statuses == [f"Take status was changed to: {s}." for s in ("WAITING", "STARTED", "PROGRESS_50", "READY")]
-    assert events.count("New part being received.") == 2
-    sizes = [int(line.rsplit(" ", 1)[1][:-1]) for line in events if line.startswith("Received audio chunk")]
-    if chunks:
-        assert sizes.count(4096) >= 10 and all(0 < s <= 4096 for s in sizes)
-    else:
-        assert len(sizes) == 2 and all(s % 2 == 0 for s in sizes)  # header stripped: 16-bit samples only
-    assert lines[-1] == "Deleting take TAKE: True"
-
-
 @pytest.mark.parametrize("chunks", [False, True], ids=["parts", "chunks"])
 def test_websocket_example(emu: Emulator, capsys: pytest.CaptureFixture[str], chunks: bool) -> None:
     websocket_example(chunks)
-    _check_callback_flow(capsys.readouterr().out, chunks)
+    check_callback_flow(capsys.readouterr().out, chunks)
     assert len(emu.requests_to("worker")) == 1
 
 
@@ -432,7 +364,7 @@ def test_websocket_example(emu: Emulator, capsys: pytest.CaptureFixture[str], ch
 def test_websocket_example_async(emu: Emulator, capsys: pytest.CaptureFixture[str], chunks: bool) -> None:
     asyncio.run(websocket_example_async(chunks))
     out = capsys.readouterr().out
-    _check_callback_flow(out, chunks)
+    check_callback_flow(out, chunks)
     assert out.count("stream done") == 1
     assert out.count("part done") == (2 if chunks else 0)
 
@@ -440,13 +372,13 @@ def test_websocket_example_async(emu: Emulator, capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize("chunks", [False, True], ids=["parts", "chunks"])
 def test_websocket_example_async_iter(emu: Emulator, capsys: pytest.CaptureFixture[str], chunks: bool) -> None:
     asyncio.run(websocket_example_async_iter(chunks))
-    _check_iter_flow(capsys.readouterr().out, chunks)
+    check_iter_flow(capsys.readouterr().out, chunks)
 
 
 def test_websocket_example_iter_chunks(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     # iter_request handles one queued event per update(timeout=1), so each iterator flow takes ~2.5 s.
     websocket_example_iter(True)
-    _check_iter_flow(capsys.readouterr().out, True)
+    check_iter_flow(capsys.readouterr().out, True)
 
 
 def test_sdk_generate_voice_streams_example_take(emu: Emulator) -> None:
@@ -481,7 +413,7 @@ def test_sdk_reorders_shuffled_frames(emu: Emulator, capsys: pytest.CaptureFixtu
     """The SDK puts out-of-order frames back in order, so the examples behave exactly as without faults."""
     emu.ws_shuffle_window = 6
     websocket_example(chunks)
-    _check_callback_flow(capsys.readouterr().out, chunks)
+    check_callback_flow(capsys.readouterr().out, chunks)
 
 
 def test_sdk_sees_generate_error(emu: Emulator) -> None:

@@ -93,6 +93,10 @@ class TakeInfo:
                 value = getattr(self, attribute.name)
                 yield attribute.name, None if isinstance(value, Unset) else value
 
+    def __str__(self) -> str:
+        """``field=value`` pairs, space-separated, as pydantic prints a model (``version=1 minor=0``)."""
+        return " ".join(f"{name}={value!r}" for name, value in self)
+
     def model_dump(self) -> dict[str, Any]:
         """Return the model as JSON-compatible data with every field present (None when unset)."""
         data: dict[str, Any] = {name: None for name, _ in self}
