@@ -115,5 +115,5 @@ class WaitTracker(Generic[T]):
         """Raise ``error`` when any result ended in error or timeout, if asked to."""
         failed = [r for r in results if r.status in (Status.ERROR, Status.TIMEOUT)]
         if failed and raise_on_error:
-            names = ", ".join(f"{getattr(r, kind + '_id')} ({r.status})" for r in failed)
+            names = ", ".join(f"{getattr(r, kind + '_id')} ({r.status.value})" for r in failed)
             raise error(f"Generating {kind} failed: {names}", results[0] if len(results) == 1 else list(results))

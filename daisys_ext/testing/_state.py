@@ -132,7 +132,7 @@ class Voice:
         }
 
 
-class NotFound(Exception):
+class NotFound(LookupError):
     """A referenced voice, take or model does not exist; the message is the `detail` to answer."""
 
 

@@ -277,7 +277,13 @@ class WebsocketWorker:
         processor = asyncio.create_task(self._process(conn))
         self._tasks.add(processor)
         processor.add_done_callback(self._tasks.discard)
-        async for message in ws:
+        with contextlib.suppress(ConnectionClosed):  # however the connection ends, this handler is done
+            await self._serve_commands(conn)
+
+    async def _serve_commands(self, conn: _Connection) -> None:
+        """Accept commands until the connection closes; a refused one is answered with an error status."""
+        model = conn.model
+        async for message in conn.ws:
             if conn.closing:
                 break  # dropped for rebalancing: commands racing the close are not taken on
             conn.accepting = True
@@ -337,6 +343,8 @@ class WebsocketWorker:
             request = await conn.queue.get()
             try:
                 await self._generate(conn, request)
+            except LookupError as exc:  # its take was deleted (or the emulator reset) while it was generated
+                log.info("request %r stopped: %s", request.request_id, exc)
             except Exception:  # one broken request must not stall the ones queued after it
                 log.exception("generating request %r failed", request.request_id)
             if conn.closing:

@@ -244,7 +244,7 @@ def test_update_timeout_zero_does_not_block(client: Client, voice_id: str, emu: 
         ws.generate_take(voice_id, TEXT)
         for _ in range(20):
             ws.update(timeout=0)  # returns at once whether or not a message was waiting
-        with pytest.raises(DaisysTimeoutError, match="did not complete within 0.3 s"):
+        with pytest.raises(DaisysTimeoutError, match=r"did not complete within 0\.3 s"):
             list(ws.iter_request(ws.generate_take(voice_id, TEXT), timeout=0.3))
 
 

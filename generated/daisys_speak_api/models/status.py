@@ -12,7 +12,9 @@ class Status(StrEnum):
     WAITING = "waiting"
 
     def __str__(self) -> str:
-        return str(self.value)
+        # daisys_ext: printed as the official SDK prints it (Status.READY), as the documentation's examples
+        # show. f-strings still give the value, and a status never goes into a URL.
+        return f"{type(self).__name__}.{self.name}"
 
     # --- daisys_ext addition (generator/templates/str_enum.py.jinja) ---
     @classmethod
