@@ -105,7 +105,7 @@ class AsyncWebsocket:
         if ws is not None:
             await ws.close()
 
-    async def _open(self, attempt: int = 0) -> ClientConnection:
+    async def _open(self, connect_timeout: float | None = None, attempt: int = 0) -> ClientConnection:
         if self.model is None:
             assert self.voice_id is not None
             self.model = (await self._client.get_voice(self.voice_id)).model
@@ -116,11 +116,12 @@ class AsyncWebsocket:
         assert url is not None
         try:
             # No size limit: in parts mode one message is a whole sentence's WAV.
-            ws = await connect(url, open_timeout=self._connect_timeout, max_size=None, compression=None)
+            timeout = connect_timeout or self._connect_timeout
+            ws = await connect(url, open_timeout=timeout, max_size=None, compression=None)
         except InvalidStatus as exc:
             status = exc.response.status_code
-            if status in (401, 403) and attempt == 0:
-                return await self._open(attempt + 1)  # the URL's secret expired on the way: one fresh URL
+            if status in (401, 403) and attempt == 0:  # the URL's secret expired on the way: one fresh URL
+                return await self._open(connect_timeout, attempt + 1)
             raise DaisysWebsocketConnectError(
                 f"The worker at {redact_url(url)} refused the websocket: HTTP {status}"
             ) from None
@@ -134,13 +135,13 @@ class AsyncWebsocket:
             await ws.send(command)
         return ws
 
-    async def _connection(self) -> ClientConnection:
+    async def _connection(self, connect_timeout: float | None = None) -> ClientConnection:
         async with self._opening:
             if self._ws is not None:
                 return self._ws
             if self._closed:
                 raise DaisysWebsocketError("The websocket is disconnected; call reconnect() or open a new one.")
-            return await self._open()
+            return await self._open(connect_timeout)
 
     async def _lost(self, ws: ClientConnection, why: str, *, reopen: bool = True) -> None:
         """The connection ``ws`` is gone: settle its requests, and open another unless closed by the user."""
@@ -220,8 +221,7 @@ class AsyncWebsocket:
 
     async def _send(self, request_id: int, command: str, timeout: float | None) -> None:
         try:
-            async with asyncio.timeout(timeout):
-                ws = await self._connection()
+            ws = await self._connection(timeout)
         except BaseException:
             self._protocol.withdraw(request_id)
             raise

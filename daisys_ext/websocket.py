@@ -114,7 +114,7 @@ class Websocket:
                 ws.abort()  # type: ignore[no-untyped-call]  # wakes the thread blocked in recv; close() while it reads is unsafe
             ws.close(timeout=1)
 
-    def _open(self, attempt: int = 0) -> websocket.WebSocket:
+    def _open(self, connect_timeout: float | None = None, attempt: int = 0) -> websocket.WebSocket:
         if self.model is None:
             assert self.voice_id is not None
             self.model = self._client.get_voice(self.voice_id).model
@@ -125,10 +125,10 @@ class Websocket:
         assert url is not None
         ws = websocket.WebSocket(enable_multithread=True)
         try:
-            ws.connect(url, timeout=self._connect_timeout)  # type: ignore[no-untyped-call]
+            ws.connect(url, timeout=connect_timeout or self._connect_timeout)  # type: ignore[no-untyped-call]
         except websocket.WebSocketBadStatusException as exc:
-            if exc.status_code in (401, 403) and attempt == 0:
-                return self._open(attempt + 1)  # the URL's secret expired on the way: one fresh URL
+            if exc.status_code in (401, 403) and attempt == 0:  # the URL's secret expired on the way: one fresh URL
+                return self._open(connect_timeout, attempt + 1)
             raise DaisysWebsocketConnectError(
                 f"The worker at {redact_url(url)} refused the websocket: HTTP {exc.status_code}"
             ) from None
@@ -143,13 +143,13 @@ class Websocket:
             ws.send(command)
         return ws
 
-    def _connection(self) -> websocket.WebSocket:
+    def _connection(self, connect_timeout: float | None = None) -> websocket.WebSocket:
         with self._cond:
             if self._ws is not None:
                 return self._ws
             if self._closed:
                 raise DaisysWebsocketError("The websocket is disconnected; call reconnect() or open a new one.")
-            return self._open()
+            return self._open(connect_timeout)
 
     def _lost(self, ws: websocket.WebSocket, why: str, *, reopen: bool = True) -> None:
         """The connection ``ws`` is gone: settle its requests, and open another unless closed by the user."""
@@ -237,15 +237,12 @@ class Websocket:
         return request_id
 
     def _send(self, request_id: int, command: str, timeout: float | None) -> None:
-        connect_timeout, self._connect_timeout = self._connect_timeout, timeout or self._connect_timeout
         try:
-            ws = self._connection()
+            ws = self._connection(timeout)
         except BaseException:
             with self._cond:
                 self._protocol.withdraw(request_id)
             raise
-        finally:
-            self._connect_timeout = connect_timeout
         try:
             ws.send(command)
         except (OSError, websocket.WebSocketException) as exc:

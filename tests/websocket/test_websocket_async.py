@@ -110,7 +110,9 @@ async def test_drops_between_and_in_the_middle_of_requests(emu: Emulator, aclien
         emu.ws_cut_after = None
         items = await collect(ws.iter_request(await ws.generate_take(voice_id, "After."), timeout=30))
         assert items[-1][1].status == Status.READY
-    assert len(emu.requests_to("worker")) == 4
+    # Two connections for the two requests, one after the cut; whether the second connection was also dropped
+    # after its request depends on whether the worker saw ws_drop_after=None in time.
+    assert len(emu.requests_to("worker")) in (3, 4)
 
 
 async def test_timeouts_and_disconnect(emu: Emulator, aclient: AsyncClient, voice_id: str) -> None:
