@@ -6,6 +6,15 @@ import re
 import wave
 from pathlib import Path
 
+EXAMPLES = Path(__file__).parent.parent / "websocket" / "examples"
+
+
+def official_example_source(script: str) -> str:
+    """A documentation example as the documentation prints it: its daisys_ext imports turned back."""
+    source = (EXAMPLES / script).read_text()
+    source = source.replace("from daisys_ext import DaisysAPI", "from daisys import DaisysAPI")
+    return source.replace("from daisys_ext import (", "from daisys.v1.speak import (")
+
 
 def lines_of(out: str) -> list[str]:
     """Printed lines with timings and ids normalized."""
