@@ -9,7 +9,7 @@ GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path open
           --config generator/config.yaml --custom-template-path generator/templates \
           --fail-on-warning --overwrite
 
-.PHONY: setup test lint regen check-generated fetch-spec demo clean
+.PHONY: setup test lint regen check-generated fetch-spec demo clean record record-live
 
 setup: $(STAMP)
 
@@ -50,6 +50,23 @@ fetch-spec: setup
 
 demo: setup
 	$(BIN)/python -m daisys_ext.demo
+
+# Re-records every cassette (tests/cassettes) against a local emulator, then replays them all as CI does.
+CASSETTES := tests/cassettes
+record: setup
+	rm -f $(CASSETTES)/http/*.yaml $(CASSETTES)/websocket/*.jsonl
+	$(BIN)/python scripts/record_websocket.py
+	DAISYS_RECORD=emulator $(BIN)/python -m pytest -q $(CASSETTES)/test_http_*.py
+	$(BIN)/python -m pytest -q $(CASSETTES)
+
+# The same against the real service, for maintainers with an account (DAISYS_EMAIL, DAISYS_PASSWORD).
+record-live: setup
+	@test -n "$$DAISYS_EMAIL" && test -n "$$DAISYS_PASSWORD" || \
+		{ echo "make record-live needs DAISYS_EMAIL and DAISYS_PASSWORD (a Daisys account) in the environment" >&2; exit 1; }
+	rm -f $(CASSETTES)/http/*.yaml
+	$(BIN)/python scripts/record_websocket.py --live
+	DAISYS_RECORD=live $(BIN)/python -m pytest -q $(CASSETTES)/test_http_*.py
+	$(BIN)/python -m pytest -q $(CASSETTES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
