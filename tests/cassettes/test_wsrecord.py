@@ -1,4 +1,4 @@
-"""daisys_ext.testing.wsrecord and wsreplay: the line format, the replay server's checks and pace, the recording proxy."""
+"""wsrecord and wsreplay: the line format, the replay server's checks and pace, the recording proxy."""
 
 from __future__ import annotations
 
