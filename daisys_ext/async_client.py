@@ -542,13 +542,19 @@ class AsyncClient(TokenAttributes):
         *,
         connect_timeout: float = 10.0,
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+        worker_url: str | None = None,
     ) -> AsyncWebsocket:
         """A websocket session with a worker for ``model`` (or ``voice_id``'s model), for the lowest latency.
 
         Use it in an ``async with`` block; it connects on entry (see `AsyncWebsocket`).
         """
         return AsyncWebsocket(
-            self, model, voice_id, connect_timeout=connect_timeout, max_buffered_bytes=max_buffered_bytes
+            self,
+            model,
+            voice_id,
+            connect_timeout=connect_timeout,
+            max_buffered_bytes=max_buffered_bytes,
+            worker_url=worker_url,
         )
 
     async def websocket_url(

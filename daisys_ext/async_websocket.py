@@ -53,11 +53,13 @@ class AsyncWebsocket:
         connect_timeout: float = 10.0,
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         decoder: FrameDecoder | None = None,
+        worker_url: str | None = None,
     ) -> None:
         if not model and not voice_id:
             raise DaisysInputError("A websocket needs a model or a voice_id.")
         self.model = model
         self.voice_id = voice_id
+        self._worker_url = worker_url
         self._client = client
         self._connect_timeout = connect_timeout
         self._protocol = SessionProtocol(decoder=decoder, max_buffered_bytes=max_buffered_bytes)
@@ -110,7 +112,7 @@ class AsyncWebsocket:
             assert self.voice_id is not None
             self.model = (await self._client.get_voice(self.voice_id)).model
         try:
-            url = await self._client.websocket_url(self.model)
+            url = self._worker_url or await self._client.websocket_url(self.model)
         except DaisysError as exc:
             raise DaisysWebsocketConnectError(f"No worker URL for model {self.model!r}: {exc}") from exc
         assert url is not None
@@ -155,7 +157,10 @@ class AsyncWebsocket:
         log.info("worker connection closed (%s); reconnecting", why)
         async with self._opening:
             if self._ws is None:
-                await self._open()
+                try:
+                    await self._open()
+                except DaisysWebsocketConnectError as exc:  # as in Websocket._lost: the next use tries again
+                    log.warning("reconnecting failed: %s", exc)
 
     # -- requests ----------------------------------------------------------------------------------
 

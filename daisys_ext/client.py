@@ -536,13 +536,23 @@ class Client(TokenAttributes):
         *,
         connect_timeout: float = 10.0,
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+        worker_url: str | None = None,
     ) -> Websocket:
         """A websocket session with a worker for ``model`` (or ``voice_id``'s model), for the lowest latency.
 
         Use it in a ``with`` block: ``with client.websocket(voice_id=v) as ws: ws.speak("Hi", "hi.wav")``.
-        ``max_buffered_bytes`` bounds the out-of-order audio held per request.
+        ``max_buffered_bytes`` bounds the out-of-order audio held per request. ``worker_url``
+        connects there (a local replay server, a proxy of your own) instead of to a URL from
+        the API, on every (re)connection.
         """
-        return Websocket(self, model, voice_id, connect_timeout=connect_timeout, max_buffered_bytes=max_buffered_bytes)
+        return Websocket(
+            self,
+            model,
+            voice_id,
+            connect_timeout=connect_timeout,
+            max_buffered_bytes=max_buffered_bytes,
+            worker_url=worker_url,
+        )
 
     def websocket_url(
         self, model: str | None = None, voice_id: str | None = None, raise_on_error: bool = True

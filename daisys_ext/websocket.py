@@ -54,11 +54,13 @@ class Websocket:
         connect_timeout: float = 10.0,
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         decoder: FrameDecoder | None = None,
+        worker_url: str | None = None,
     ) -> None:
         if not model and not voice_id:
             raise DaisysInputError("A websocket needs a model or a voice_id.")
         self.model = model
         self.voice_id = voice_id
+        self._worker_url = worker_url
         self._client = client
         self._connect_timeout = connect_timeout
         self._protocol = SessionProtocol(decoder=decoder, max_buffered_bytes=max_buffered_bytes)
@@ -119,7 +121,7 @@ class Websocket:
             assert self.voice_id is not None
             self.model = self._client.get_voice(self.voice_id).model
         try:
-            url = self._client.websocket_url(self.model)
+            url = self._worker_url or self._client.websocket_url(self.model)
         except DaisysError as exc:
             raise DaisysWebsocketConnectError(f"No worker URL for model {self.model!r}: {exc}") from exc
         assert url is not None
@@ -163,7 +165,12 @@ class Websocket:
             if self._closed or not reopen:
                 return
             log.info("worker connection closed (%s); reconnecting", why)
-            self._open()
+            try:
+                self._open()
+            except DaisysWebsocketConnectError as exc:
+                # Not raised here: the requests the drop cut short have errors of their own to raise first,
+                # and whatever needs the connection next tries again (and raises this if it still fails).
+                log.warning("reconnecting failed: %s", exc)
 
     # -- requests ----------------------------------------------------------------------------------
 
