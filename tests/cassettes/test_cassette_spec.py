@@ -9,25 +9,16 @@ its answers are checked against the fields the client relies on. Storage answers
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-import referencing
-import referencing.jsonschema
 from cassette_files import Exchange, http_cassettes, load
 from cassette_scrub import API_ORIGIN, STORAGE_ORIGIN, origin
+from support.spec import ERROR_DETAIL, SPEC, schema_error, template
 
-SPEC: dict[str, Any] = json.loads((Path(__file__).resolve().parents[2] / "openapi.json").read_text())
-URN = "urn:daisys-openapi"
-REGISTRY: referencing.Registry[Any] = referencing.Registry().with_resource(
-    URN, referencing.Resource.from_contents(SPEC, default_specification=referencing.jsonschema.DRAFT202012)
-)
 PRODUCT = "/v1/speak"
-ERROR_DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
 UNDECLARED = {401: ERROR_DETAIL, 404: ERROR_DETAIL}  # FastAPI's HTTPException answers
 TOKENS = {
     "type": "object",
@@ -37,19 +28,8 @@ TOKENS = {
 AUTH_ANSWERS = {("POST", "/auth/login", 200): TOKENS, ("POST", "/auth/refresh", 200): TOKENS}
 
 
-def template(path: str) -> str:
-    """The spec path template of a product path, preferring fixed segments (as routing does)."""
-    candidates = [(t.count("{"), t) for t in SPEC["paths"] if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", t), path)]
-    assert candidates, f"no spec path for {path}"
-    return min(candidates)[1]
-
-
 def validate(instance: Any, schema: dict[str, Any], where: str) -> None:
-    # Inline schemas point into the document with "#/components/..."; anchor them at the registered document.
-    anchored = json.loads(json.dumps(schema).replace('"#/components/', f'"{URN}#/components/'))
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(anchored, registry=REGISTRY).iter_errors(instance)
-    )
+    error = schema_error(instance, schema)
     if error is not None:
         at = "/".join(str(p) for p in error.absolute_path) or "the body"
         raise AssertionError(f"{where}: at {at}: {error.message}")

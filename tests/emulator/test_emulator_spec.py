@@ -6,50 +6,28 @@ document); undocumented error statuses (401, 404, 405, 429, 503) must be FastAPI
 
 from __future__ import annotations
 
-import json
-import re
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import hypothesis
-import jsonschema
 import pytest
-import referencing
-import referencing.jsonschema
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
+from support.spec import ERROR_DETAIL, SPEC, SPEC_PATH, schema_error
+from support.spec import template as spec_template
 
 from daisys_ext.testing import Emulator
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.json"
-SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text())
-URN = "urn:daisys-openapi"
-REGISTRY: referencing.Registry[Any] = referencing.Registry().with_resource(
-    URN, referencing.Resource.from_contents(SPEC, default_specification=referencing.jsonschema.DRAFT202012)
-)
-ERROR_DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
 PREFIX = "/v1/speak"
 
 
-def _template(path: str) -> str:
-    """The spec path template matching a concrete product path, preferring fixed segments (as routing does)."""
-    candidates = []
-    for template in SPEC["paths"]:
-        pattern = re.sub(r"\{[^}]+\}", "[^/]+", template)
-        if re.fullmatch(pattern, path):
-            candidates.append((template.count("{"), template))
-    assert candidates, f"no spec path for {path}"
-    return min(candidates)[1]
-
-
 def _validate(instance: Any, schema: dict[str, Any]) -> None:
-    # Inline schemas point into the document with "#/components/..."; anchor them at the registered document.
-    anchored = json.loads(json.dumps(schema).replace('"#/components/', f'"{URN}#/components/'))
-    jsonschema.Draft202012Validator(anchored, registry=REGISTRY).validate(instance)
+    error = schema_error(instance, schema)
+    if error is not None:
+        raise error
 
 
 class Tour:
@@ -64,7 +42,7 @@ class Tour:
         if not path.startswith(PREFIX):
             return
         method = response.request.method.lower()
-        template = _template(path[len(PREFIX) :])
+        template = spec_template(path[len(PREFIX) :])
         operation = SPEC["paths"][template].get(method, {"responses": {}})  # undocumented method: a 405
         status = response.status_code
         self.seen.add((method, template, status))
