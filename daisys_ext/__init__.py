@@ -30,6 +30,7 @@ from daisys_speak_api.models import (
 )
 
 from .async_client import AsyncClient
+from .async_websocket import AsyncWebsocket
 from .client import Client
 from .errors import (
     DaisysAuthenticationError,
@@ -59,12 +60,14 @@ from .errors import (
 )
 from .factory import DaisysAPI
 from .waiting import PollSchedule
+from .websocket import Websocket
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AffectProsody",
     "AsyncClient",
+    "AsyncWebsocket",
     "AudioFormat",
     "Client",
     "DaisysAPI",
@@ -111,5 +114,6 @@ __all__ = [
     "VoiceInputType",
     "VoiceUpdate",
     "Webhook",
+    "Websocket",
     "WebsocketStatus",
 ]
