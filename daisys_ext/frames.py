@@ -75,9 +75,10 @@ class FrameDecoder(Protocol):
     """Turns one websocket message of some TTS service into an `AudioFrame`.
 
     The reassembler only sees `AudioFrame`s, so another service needs only its own
-    decoder: a Neuphonic- or Vivoka-style one would base64-decode the audio from a text
-    message's JSON and number the messages itself as chunks of part 0, feeding a
-    ``Reassembler(wav_headers=False)`` since that audio is raw PCM.
+    decoder: a Neuphonic- or Vivoka-style one base64-decodes the audio from a text
+    message's JSON and numbers the messages itself as parts, feeding a
+    ``Reassembler(wav_headers=False)`` since that audio is raw PCM (see
+    tests/unit/test_other_services.py).
     """
 
     def decode(self, message: Message) -> AudioFrame: ...
