@@ -49,7 +49,9 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-# httpx and httpcore log full URLs (a presigned URL's signature included) at INFO and DEBUG:
-# their records are redacted too. Logger filters are not inherited, hence each name.
-for _name in ("daisys_ext", "httpx", "httpcore.http11", "httpcore.connection"):
+# httpx and httpcore log full URLs (a presigned URL's signature included) at INFO and DEBUG, and
+# websockets and websocket-client the worker URL's token with the handshake at DEBUG: their records
+# are redacted too. A logger's filters do not apply to its children's records, hence each name.
+_LOGGERS = ("daisys_ext", "daisys_ext.websocket", "httpx", "httpcore.http11", "httpcore.connection")
+for _name in (*_LOGGERS, "websockets.client", "websocket"):
     logging.getLogger(_name).addFilter(RedactingFilter())

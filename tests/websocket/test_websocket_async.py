@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import wave
 from pathlib import Path
 
@@ -128,3 +129,16 @@ async def test_timeouts_and_disconnect(emu: Emulator, aclient: AsyncClient, voic
         await collect(ws.iter_request(request_id))
     with pytest.raises(DaisysWebsocketError, match="disconnected"):
         await ws.generate_take(voice_id, TEXT)
+
+
+async def test_the_worker_secret_stays_out_of_the_logs(
+    emu: Emulator, aclient: AsyncClient, voice_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with aclient.websocket(voice_id=voice_id) as ws:
+        await collect(ws.iter_request(await ws.generate_take(voice_id, "Hi.")))
+    (handshake,) = emu.requests_to("worker")
+    secret = handshake.query.split("token=")[1]
+    client_records = [r for r in caplog.records if not r.name.startswith("websockets.server")]
+    assert any(r.name == "websockets.client" for r in client_records)  # the handshake was logged...
+    assert all(secret not in r.getMessage() for r in client_records)  # ...without the secret
