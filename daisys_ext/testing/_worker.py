@@ -13,16 +13,17 @@ import json
 import logging
 import random
 import struct
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+
+from ._wsserver import ServerThread
 
 __all__ = ["BackendError", "WebsocketWorker", "WorkerBackend"]
 
@@ -150,7 +151,7 @@ def _model_and_token(path: str) -> tuple[str, str]:
     return unquote(parts.path.strip("/")), tokens[0]
 
 
-class WebsocketWorker:
+class WebsocketWorker(ServerThread):
     """A websocket worker node serving one or more connections from its own thread and event loop.
 
     ``take_seconds``, ``shuffle_window``, ``drop_after``, ``cut_after`` and ``seed`` may be changed at any time;
@@ -158,6 +159,8 @@ class WebsocketWorker:
     connection once that many requests are done and none is queued; ``cut_after`` closes it in the middle of a
     request, after that many of the request's audio frames.
     """
+
+    _thread_name = "daisys-emulator-worker"
 
     def __init__(
         self,
@@ -175,74 +178,21 @@ class WebsocketWorker:
         self.drop_after = drop_after
         self.cut_after = cut_after
         self.seed = seed
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
-        self._started = threading.Event()
-        self._url = ""
-        self._error: BaseException | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-
-    def start(self) -> str:
-        """Start serving on an ephemeral port of 127.0.0.1; return the ``ws://`` origin."""
-        if self._thread is not None:
-            return self._url
-        self._started.clear()
-        self._thread = threading.Thread(target=self._run, name="daisys-emulator-worker", daemon=True)
-        self._thread.start()
-        self._started.wait(10)
-        if not self._url:
-            self._thread.join(1)
-            self._thread = None
-            raise RuntimeError("websocket worker failed to start") from self._error
-        return self._url
-
-    def stop(self) -> None:
-        """Close all connections, stop the event loop and join its thread."""
-        thread, loop, stopping = self._thread, self._loop, self._stopping
-        if thread is None:
-            return
-        if loop is not None and stopping is not None:
-            with contextlib.suppress(RuntimeError):  # the loop may already have ended
-                loop.call_soon_threadsafe(stopping.set)
-        thread.join(10)
-        self._thread = None
-        self._url = ""
+        super().__init__()
 
     # -- server lifecycle (worker thread) --
 
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._serve())
-        except BaseException as exc:  # reported to start(); the thread must not die silently
-            self._error = exc
-            log.exception("websocket worker crashed")
-        finally:
-            self._started.set()
+    def _closing(self, server: Server) -> None:
+        # The emulator is going away: don't wait long for clients that are not reading.
+        for connection in server.connections:
+            connection.close_timeout = STOP_CLOSE_TIMEOUT
 
-    async def _serve(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
-        async with serve(
-            self._handle,
-            "127.0.0.1",
-            0,
-            process_request=self._process_request,
-            compression=None,  # audio barely compresses; skip the CPU cost
-            close_timeout=1,  # a client that stopped reading does not hold a drop for long
-        ) as server:
-            port = next(iter(server.sockets)).getsockname()[1]
-            self._url = f"ws://127.0.0.1:{port}"
-            self._started.set()
-            await self._stopping.wait()
-            # The emulator is going away: don't wait long for clients that are not reading.
-            for connection in server.connections:
-                connection.close_timeout = STOP_CLOSE_TIMEOUT
+    async def _closed(self) -> None:
         # Connections are closed now; requests still generating have no one left to stream to.
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._loop = None
 
     async def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Record the handshake and refuse it (403) unless the token was issued for the model in the path."""

@@ -18,14 +18,15 @@ import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ._wsserver import ServerThread
 from .wsrecord import RECV, SEND, Direction, Frame, Recording, preview, scrub_path
 
 __all__ = ["RecordingProxy", "ReplayMismatch", "ReplayServer"]
@@ -43,109 +44,7 @@ class ReplayMismatch(AssertionError):
     """A client did not do what the recording it was replayed against did; the message says where."""
 
 
-class _ServerThread:
-    """A ``websockets`` server on an ephemeral port of 127.0.0.1, run by its own thread and event loop.
-
-    The same arrangement as the emulator's worker: start() returns once the port is bound, stop() closes every
-    connection and joins the thread.
-    """
-
-    _thread_name = "daisys-ws-server"
-
-    def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
-        self._started = threading.Event()
-        self._origin = ""
-        self._error: BaseException | None = None
-        self._shutting_down = False
-
-    @property
-    def origin(self) -> str:
-        """``ws://127.0.0.1:{port}`` while running."""
-        if not self._origin:
-            raise RuntimeError(f"{type(self).__name__} is not running; call start() or use it in a with block")
-        return self._origin
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """``("127.0.0.1", port)``: what a client connects to (a test may need to allow it)."""
-        host, port = urlsplit(self.origin).netloc.rsplit(":", 1)
-        return host, int(port)
-
-    def start(self) -> str:
-        """Start serving (idempotent); return the ``ws://`` origin."""
-        if self._thread is not None:
-            return self._origin
-        self._started.clear()
-        self._shutting_down = False
-        self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
-        self._thread.start()
-        self._started.wait(10)
-        if not self._origin:
-            self._thread.join(1)
-            self._thread = None
-            raise RuntimeError(f"{type(self).__name__} failed to start") from self._error
-        return self._origin
-
-    def stop(self) -> None:
-        """Close every connection, stop the event loop and join its thread (idempotent)."""
-        thread, loop, stopping = self._thread, self._loop, self._stopping
-        if thread is None:
-            return
-        self._shutting_down = True
-        if loop is not None and stopping is not None:
-            with contextlib.suppress(RuntimeError):  # the loop may already have ended
-                loop.call_soon_threadsafe(stopping.set)
-        thread.join(10)
-        self._thread = None
-        self._origin = ""
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._serve())
-        except BaseException as exc:  # reported to start(); the thread must not die silently
-            self._error = exc
-            log.exception("%s crashed", type(self).__name__)
-        finally:
-            self._started.set()
-
-    async def _serve(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
-        async with serve(
-            self._handle,
-            "127.0.0.1",
-            0,
-            process_request=self._process_request,
-            compression=None,  # frames must pass byte for byte; audio barely compresses anyway
-            max_size=None,  # a parts-mode frame is a whole sentence of audio
-            close_timeout=1,
-        ) as server:
-            port = next(iter(server.sockets)).getsockname()[1]
-            self._origin = f"ws://127.0.0.1:{port}"
-            self._started.set()
-            await self._stopping.wait()
-        self._loop = None
-
-    async def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        return None
-
-    async def _handle(self, ws: ServerConnection) -> None:
-        raise NotImplementedError
-
-
-class RecordingProxy(_ServerThread):
+class RecordingProxy(ServerThread):
     """Records websocket sessions: a local server forwarding each connection to an upstream worker.
 
     Connect a client to `url_for(worker_url)` instead of the worker URL: the proxy opens the same path and query
@@ -245,7 +144,7 @@ async def _close_like(ws: ServerConnection | ClientConnection, code: int | None,
         await ws.close(1000 if code == _NO_STATUS else code, reason)
 
 
-class ReplayServer(_ServerThread):
+class ReplayServer(ServerThread):
     """Plays recorded sessions back to clients on 127.0.0.1, in place of a worker.
 
     Each connection gets the next recording. The server walks its frames in order: a recorded ``send`` waits for
