@@ -1,4 +1,5 @@
-"""``make demo``: list the models, make a voice, generate a take showing its progress, write hello_daisys.wav.
+"""``make demo``: list the models, make a voice, generate a take showing its progress, write hello_daisys.wav,
+then stream the same text over a websocket into hello_websocket.wav.
 
 Runs on the embedded emulator unless DAISYS_EMAIL is set, in which case it uses the real
 service with DAISYS_EMAIL / DAISYS_PASSWORD (and DAISYS_API_URL / DAISYS_AUTH_URL if set).
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import Client, DaisysError, SimpleProsody, TakeResponse, VoiceGender
+from . import Client, DaisysError, SimpleProsody, StreamMode, StreamOptions, TakeResponse, VoiceGender
 
 
 @contextlib.contextmanager
@@ -41,13 +42,14 @@ def _service() -> Iterator[dict[str, Any]]:
 
 
 def _progress(takes: list[TakeResponse]) -> None:
-    print(f"  take {takes[0].take_id}: {takes[0].status}")
+    print(f"  take {takes[0].take_id}: {takes[0].status.value}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--text", default="Hello there, I am Daisys! It's a beautiful day.")
     parser.add_argument("--output", type=Path, default=Path("hello_daisys.wav"))
+    parser.add_argument("--websocket-output", type=Path, default=Path("hello_websocket.wav"))
     args = parser.parse_args(argv)
 
     with _service() as arguments, Client(**arguments) as speak:
@@ -60,16 +62,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f'Generating a voice for model "{models[0].name}"...')
         voice = speak.generate_voice(name="Daisy", gender=VoiceGender.FEMALE, model=models[0].name)
-        print(f"  voice {voice.voice_id} ({voice.name}, {voice.gender}) is {voice.status}")
+        print(f"  voice {voice.voice_id} ({voice.name}, {voice.gender}) is {voice.status.value}")
 
         print(f"Generating a take: {args.text!r}")
         started = time.monotonic()
-        take = speak.generate_take(
-            voice_id=voice.voice_id,
-            text=args.text,
-            prosody=SimpleProsody(pitch=2, pace=-3, expression=10),
-            wait=False,
-        )
+        prosody = SimpleProsody(pitch=2, pace=-3, expression=10)
+        take = speak.generate_take(voice_id=voice.voice_id, text=args.text, prosody=prosody, wait=False)
         take = speak.wait_for_takes(take.take_id, callback=_progress)
         print(f"  ready after {time.monotonic() - started:.1f} s")
 
@@ -80,9 +78,33 @@ def main(argv: list[str] | None = None) -> int:
         if take.info:
             print("Normalized text:", " | ".join(take.info.normalized_text))
 
-        speak.delete_take(take.take_id)
+        print("Streaming the same text over a websocket, straight from a worker...")
+        with speak.websocket(voice_id=voice.voice_id) as ws:
+            started = time.monotonic()
+            first_audio: list[float] = []
+
+            def time_first_audio(**frame: object) -> None:
+                """The audio callback gets every frame as it arrives; here it only times the first."""
+                if not first_audio:
+                    first_audio.append(time.monotonic() - started)
+
+            request_id = ws.generate_take(
+                voice.voice_id,
+                args.text,
+                prosody=prosody,
+                stream_options=StreamOptions(mode=StreamMode.CHUNKS),
+                audio_callback=time_first_audio,
+            )
+            streamed = ws.write_wav(request_id, args.websocket_output)  # the chunks joined into one WAV
+            assert isinstance(streamed, TakeResponse)
+        print(f"  first audio after {first_audio[0] * 1000:.0f} ms, all of it after {time.monotonic() - started:.1f} s")
+        with wave.open(str(args.websocket_output), "rb") as audio:
+            print(f'Wrote "{args.websocket_output}": {audio.getnframes() / audio.getframerate():.2f} s of audio.')
+
+        for take_id in (take.take_id, streamed.take_id):
+            speak.delete_take(take_id)
         speak.delete_voice(voice.voice_id)
-        print("Deleted the take and the voice; done.")
+        print("Deleted the takes and the voice; done.")
     return 0
 
 
