@@ -26,7 +26,16 @@ from .frames import FrameDecoder
 from .protocol import END, AudioCallback, Info, Item, IterItem, SessionProtocol, StatusCallback, official_item
 from .reassembly import DEFAULT_MAX_BUFFERED_BYTES
 from .redact import redact_text, redact_url
-from .session import AudioOut, WavTarget, close_description, deadline_after, expired, remaining, wav_output
+from .session import (
+    NOT_CONNECTED,
+    AudioOut,
+    WavTarget,
+    close_description,
+    deadline_after,
+    expired,
+    remaining,
+    wav_output,
+)
 
 if TYPE_CHECKING:
     from .async_client import AsyncClient
@@ -142,7 +151,7 @@ class AsyncWebsocket:
             if self._ws is not None:
                 return self._ws
             if self._closed:
-                raise DaisysWebsocketError("The websocket is disconnected; call reconnect() or open a new one.")
+                raise DaisysWebsocketError(NOT_CONNECTED)
             return await self._open(connect_timeout)
 
     async def _lost(self, ws: ClientConnection, why: str, *, reopen: bool = True) -> None:

@@ -14,6 +14,7 @@ from .protocol import Info, Item, StatusChange, ready_info
 from .reassembly import Audio, ContinuousWav
 
 WavTarget = str | os.PathLike[str] | BinaryIO
+NOT_CONNECTED = "The websocket is not connected: use it in a with block (or call reconnect() first)."
 
 
 def deadline_after(timeout: float | None) -> float | None:

@@ -25,7 +25,16 @@ from .frames import FrameDecoder
 from .protocol import END, AudioCallback, Info, Item, IterItem, SessionProtocol, StatusCallback, official_item
 from .reassembly import DEFAULT_MAX_BUFFERED_BYTES
 from .redact import redact_text, redact_url
-from .session import AudioOut, WavTarget, close_description, deadline_after, expired, remaining, wav_output
+from .session import (
+    NOT_CONNECTED,
+    AudioOut,
+    WavTarget,
+    close_description,
+    deadline_after,
+    expired,
+    remaining,
+    wav_output,
+)
 
 if TYPE_CHECKING:
     from .client import Client
@@ -150,7 +159,7 @@ class Websocket:
             if self._ws is not None:
                 return self._ws
             if self._closed:
-                raise DaisysWebsocketError("The websocket is disconnected; call reconnect() or open a new one.")
+                raise DaisysWebsocketError(NOT_CONNECTED)
             return self._open(connect_timeout)
 
     def _lost(self, ws: websocket.WebSocket, why: str, *, reopen: bool = True) -> None:

@@ -127,7 +127,7 @@ async def test_timeouts_and_disconnect(emu: Emulator, aclient: AsyncClient, voic
             await collect(ws.iter_request(request_id, timeout=0.3))
     with pytest.raises(DaisysWebsocketStreamError, match="disconnect"):
         await collect(ws.iter_request(request_id))
-    with pytest.raises(DaisysWebsocketError, match="disconnected"):
+    with pytest.raises(DaisysWebsocketError, match="not connected"):
         await ws.generate_take(voice_id, TEXT)
 
 

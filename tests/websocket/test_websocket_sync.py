@@ -256,7 +256,7 @@ def test_disconnect_fails_requests_in_flight_and_closes(client: Client, voice_id
         ws.update(timeout=2)
     with pytest.raises(DaisysWebsocketStreamError, match="disconnect"):
         list(ws.iter_request(request_id))
-    with pytest.raises(DaisysWebsocketError, match="disconnected"):
+    with pytest.raises(DaisysWebsocketError, match="not connected"):
         ws.generate_take(voice_id, TEXT)
     ws.reconnect()
     try:
