@@ -46,7 +46,7 @@ from .reassembly import (
     as_iter_item,
 )
 
-__all__ = ["END", "Call", "SessionProtocol", "StatusChange"]
+__all__ = ["END", "Call", "SessionProtocol", "StatusChange", "official_item", "ready_info"]
 
 log = logging.getLogger("daisys_ext.websocket")
 
@@ -358,11 +358,6 @@ class SessionProtocol:
                 self._settle(request)
                 return request.error
         return None
-
-    def info(self, request_id: int) -> Info | None:
-        """The latest status of a request still held, else None."""
-        request = self._requests.get(request_id)
-        return request.info if request is not None else None
 
     @property
     def in_flight(self) -> list[int]:
