@@ -9,7 +9,7 @@ GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path open
           --config generator/config.yaml --custom-template-path generator/templates \
           --fail-on-warning --overwrite
 
-.PHONY: setup test lint regen check-generated fetch-spec demo clean record record-live
+.PHONY: setup test lint regen unasync check-generated fetch-spec demo clean record record-live
 
 setup: $(STAMP)
 
@@ -33,8 +33,13 @@ regen: setup
 	$(GEN) --output-path $(PKG) >/dev/null
 	printf '' > $(PKG)/py.typed
 
-# Fails when generated/ differs from what openapi.json produces.
+# Rewrites daisys_ext/_sync/ from daisys_ext/_async/ (the one source of the clients and sessions).
+unasync: setup
+	$(BIN)/python scripts/unasync.py
+
+# Fails when generated/ differs from what openapi.json produces, or _sync/ from what _async/ produces.
 check-generated: setup
+	$(BIN)/python scripts/unasync.py --check
 	@tmp=$$(mktemp -d) && \
 	$(GEN) --output-path $$tmp/daisys_speak_api >/dev/null && printf '' > $$tmp/daisys_speak_api/py.typed && \
 	if diff -r -x __pycache__ $$tmp/daisys_speak_api $(PKG) >/dev/null; then \

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a checkout need not be installed
 
-from daisys_ext.frames import decode_frame, encode_frame
-from daisys_ext.reassembly import Audio, ContinuousWav, Reassembler
-from daisys_ext.wav import wav_header
+from daisys_ext._audio.frames import decode_frame, encode_frame
+from daisys_ext._audio.reassembly import Audio, ContinuousWav, Reassembler
+from daisys_ext._audio.wav import wav_header
 
 TAKE = "t01jqrjq6xs1vbkdm1493e60gv2"
 PART_AUDIO = 235_520  # a ~5 s sentence at 22050 Hz, 16-bit mono (as in the docs' example)

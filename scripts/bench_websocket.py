@@ -15,9 +15,9 @@ from pathlib import Path
 from bench_client import emulator
 
 from daisys_ext import Client, StreamMode, StreamOptions, TakeGenerate
-from daisys_ext.frames import encode_frame
-from daisys_ext.protocol import SessionProtocol
-from daisys_ext.wav import wav_header
+from daisys_ext._audio.frames import encode_frame
+from daisys_ext._audio.wav import wav_header
+from daisys_ext._websocket.protocol import SessionProtocol
 
 CHUNKS = StreamOptions(mode=StreamMode.CHUNKS)
 

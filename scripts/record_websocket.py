@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 import websocket
 
 from daisys_ext import Client
+from daisys_ext._audio.wav import parse_wav_header
 from daisys_ext.testing import Emulator
 from daisys_ext.testing.wsrecord import Recording, scrub_path
 from daisys_ext.testing.wsreplay import RecordingProxy
-from daisys_ext.wav import parse_wav_header
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "cassettes" / "websocket"
 MODEL = "shakespeare"

@@ -26,15 +26,15 @@ from daisys_ext import (
     TakeGenerate,
     VoiceGender,
 )
+from daisys_ext._audio.wav import parse_wav_header
 from daisys_ext.testing.wsrecord import SCRUBBED
-from daisys_ext.wav import parse_wav_header
 
 MODEL = "shakespeare"
 PRODUCT = "/v1/speak"
 
 
 def check_wav(audio: bytes) -> None:
-    """A complete WAV file with audio in it, as both the stdlib and daisys_ext.wav read it."""
+    """A complete WAV file with audio in it, as both the stdlib and daisys_ext.audio read it."""
     header = parse_wav_header(audio)
     assert header.data_offset + header.data_size == len(audio)
     with wave.open(io.BytesIO(audio)) as wav:

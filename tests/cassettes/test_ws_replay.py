@@ -18,11 +18,11 @@ from cassette_files import WS_DIR
 from cassette_network import NetworkGuard
 from cassette_ws_client import play
 
-from daisys_ext.frames import decode_frame
-from daisys_ext.reassembly import Audio, Event, Reassembler, assemble_wav
+from daisys_ext._audio.frames import decode_frame
+from daisys_ext._audio.reassembly import Audio, Event, Reassembler, assemble_wav
+from daisys_ext._audio.wav import parse_wav_header
 from daisys_ext.testing.wsrecord import Recording
 from daisys_ext.testing.wsreplay import ReplayServer
-from daisys_ext.wav import parse_wav_header
 
 NAMES = ("parts", "chunks", "chunks-shuffled")
 

@@ -13,8 +13,8 @@ from cassette_files import WS_DIR
 from cassette_network import NetworkGuard
 from cassette_ws_client import play
 
-from daisys_ext.frames import decode_frame
-from daisys_ext.reassembly import Reassembler
+from daisys_ext._audio.frames import decode_frame
+from daisys_ext._audio.reassembly import Reassembler
 from daisys_ext.testing.wsrecord import SCRUBBED, Frame, Recording
 from daisys_ext.testing.wsreplay import RecordingProxy, ReplayMismatch, ReplayServer
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daisys_ext.frames import (
+from daisys_ext._audio.frames import (
     AudioFrame,
     DaisysFrameDecoder,
     FrameDecoder,

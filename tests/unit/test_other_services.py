@@ -10,8 +10,17 @@ from __future__ import annotations
 import base64
 import json
 
-from daisys_ext.frames import AudioFrame, FrameDecoder, FrameError, Message
-from daisys_ext.reassembly import Audio, PartStart, Reassembler, TakeEnd, assemble_wav
+from daisys_ext.audio import (
+    Audio,
+    AudioFrame,
+    FrameDecoder,
+    FrameError,
+    Message,
+    PartStart,
+    Reassembler,
+    TakeEnd,
+    assemble_wav,
+)
 
 
 class NeuphonicDecoder:

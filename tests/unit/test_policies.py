@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from daisys_ext.redact import RedactingFilter, redact_text, redact_url
-from daisys_ext.redirects import PresignedCache, is_presigned, presigned_expiry
-from daisys_ext.retry import RetryPolicy, parse_retry_after
-from daisys_ext.waiting import PollSchedule, batches
+from daisys_ext._http.presigned import PresignedCache, is_presigned, presigned_expiry
+from daisys_ext._http.retry import RetryPolicy, parse_retry_after
+from daisys_ext._http.waiting import PollSchedule, batches
+from daisys_ext._logging import RedactingFilter, redact_text, redact_url
 
 SIGNED = (
     "http://127.0.0.1:9/speak-audio/t01.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256"

@@ -20,10 +20,10 @@ from daisys_ext import (
     VoiceGender,
     VoiceGenerate,
 )
-from daisys_ext.frames import encode_frame
-from daisys_ext.protocol import END, SessionProtocol, StatusChange, official_item
-from daisys_ext.reassembly import Audio, PartEnd
-from daisys_ext.wav import wav_header
+from daisys_ext._audio.frames import encode_frame
+from daisys_ext._audio.reassembly import Audio, PartEnd
+from daisys_ext._audio.wav import wav_header
+from daisys_ext._websocket.protocol import END, SessionProtocol, StatusChange, official_item
 
 CHUNKS = StreamOptions(mode=StreamMode.CHUNKS)
 

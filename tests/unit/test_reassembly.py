@@ -14,8 +14,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from daisys_ext.frames import AudioFrame, decode_frame, encode_frame
-from daisys_ext.reassembly import (
+from daisys_ext._audio.frames import AudioFrame, decode_frame, encode_frame
+from daisys_ext._audio.reassembly import (
     Audio,
     ContinuousWav,
     Event,
@@ -28,7 +28,7 @@ from daisys_ext.reassembly import (
     as_iter_item,
     assemble_wav,
 )
-from daisys_ext.wav import WavError, wav_header
+from daisys_ext._audio.wav import WavError, wav_header
 
 try:
     from daisys.v1.speak.sync_websocket import DaisysSyncAudioStream  # type: ignore[import-untyped]

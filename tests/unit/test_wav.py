@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daisys_ext.wav import WavError, WavFormat, fix_wav_sizes, parse_wav_header, wav_header
+from daisys_ext._audio.wav import WavError, WavFormat, fix_wav_sizes, parse_wav_header, wav_header
 
 
 def chunk(chunk_id: bytes, body: bytes) -> bytes:

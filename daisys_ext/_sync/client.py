@@ -1,76 +1,71 @@
-"""``Client``: the synchronous Daisys Speak client, on the generated endpoint functions.
+# Generated from daisys_ext/_async/client.py by scripts/unasync.py: edit that one, then `make unasync`.
+"""``Client``: the Daisys Speak client on the generated endpoint functions.
 
-Every REST call goes through ``daisys_speak_api``; this class owns the I/O (one httpx
-connection pool, sleeping while polling) and delegates every decision to the sans-I/O
-modules (``auth``, ``retry``, ``redirects``, ``waiting``, ``bodies``). ``AsyncClient`` is
-its asyncio twin with the same methods.
+This is the one source of both clients: ``scripts/unasync.py`` writes ``_sync/client.py``
+(``Client``) from it. The class owns the I/O (one httpx connection pool, sleeping while
+polling) and delegates every decision to the sans-I/O modules in ``_http/`` and to
+``_bodies``. The generated package is imported by each method on first use, so importing
+``daisys_ext`` and making a client stays cheap.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, BinaryIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import httpx
 
-from daisys_speak_api import AuthenticatedClient
-from daisys_speak_api.api.info import get_version
-from daisys_speak_api.api.models import get_model, get_models
-from daisys_speak_api.api.takes import delete_take, generate_take, get_take, get_take_audio, get_takes
-from daisys_speak_api.api.voices import delete_voice, generate_voice, get_voice, get_voices, update_voice
-from daisys_speak_api.api.websocket import get_websocket_url, get_worker_websocket_url
-from daisys_speak_api.models import (
-    TakeGenerate,
-    TakeGenerateWithoutVoice,
-    TakeResponse,
-    TTSModel,
-    Version,
-    VoiceGender,
-    VoiceInfo,
-    WebsocketUrl,
-    WorkerWebsocketUrl,
-)
+from .._audio.reassembly import DEFAULT_MAX_BUFFERED_BYTES
+from .._config import ClientConfig, Verify, credentials_from_env
+from .._errors import DaisysConnectionError, DaisysError, DaisysHTTPError, DaisysInputError, DaisysNotFoundError
+from .._files import AudioSink
+from .._http.credentials import TokenAttributes
+from .._http.presigned import PresignedCache, is_presigned, same_origin, storage_request
+from .._http.tokens import Tokens
+from .._http.waiting import PollSchedule, WaitTracker, batches
+from .._logging import redact_logs
+from .._synchronization import call, choose_callback, sleep
+from .auth import DaisysAuth
+from .hooks import event_hooks
+from .retry import ClientTransport, RetryTransport
 
-from . import bodies, events
-from .attributes import TokenAttributes
-from .auth import DaisysAuth, Tokens
-from .bodies import Prosody, UserData, parsed, parsed_list
-from .config import ClientConfig, credentials_from_env
-from .errors import (
-    DaisysConnectionError,
-    DaisysError,
-    DaisysHTTPError,
-    DaisysInputError,
-    DaisysNotFoundError,
-    DaisysTakeDeletionError,
-    DaisysTakeGenerateError,
-    DaisysVoiceDeletionError,
-    DaisysVoiceGenerateError,
-    DaisysVoiceUpdateError,
-)
-from .files import AudioSink
-from .reassembly import DEFAULT_MAX_BUFFERED_BYTES
-from .redirects import PresignedCache, is_presigned, same_origin, storage_request
-from .retry import RetryTransport
-from .waiting import PollSchedule, WaitTracker, batches
-from .websocket import Websocket
+if TYPE_CHECKING:
+    from daisys_speak_api import AuthenticatedClient
+    from daisys_speak_api.models import (
+        TakeGenerate,
+        TakeGenerateWithoutVoice,
+        TakeResponse,
+        TTSModel,
+        Version,
+        VoiceGender,
+        VoiceInfo,
+    )
+
+    from .._audio.frames import FrameDecoder
+    from .._bodies import Prosody, UserData
+    from .websocket_session import Websocket
 
 logger = logging.getLogger("daisys_ext")
-T = TypeVar("T", TakeResponse, VoiceInfo)
+T = TypeVar("T", "TakeResponse", "VoiceInfo")
 R = TypeVar("R")
 
 
 class Client(TokenAttributes):
-    """The Daisys Speak API, synchronously: models, voices, takes, audio and websocket URLs.
+    """The Daisys Speak API: models, voices, takes, audio and websocket sessions.
 
     Give an email and password, or tokens (an access token, a refresh token, or both); with
     none, ``DAISYS_EMAIL`` and ``DAISYS_PASSWORD`` are used. Login happens on first use,
-    and an expired access token is renewed once per expiry, for every thread sharing the
-    client. Use it in a ``with`` block, or call ``close()``.
+    and an expired access token is renewed once per expiry for everyone sharing the
+    client. Use it as a context manager (``with``), or call ``close()``.
+
+    ``default_headers`` go with every API request; ``proxy`` and ``verify`` (True, False, a
+    CA bundle's path or an ``ssl.SSLContext``) apply to the API, storage and websocket
+    connections alike. ``http_client`` sends through a configured ``httpx.Client`` of
+    your own (its pool, proxy and TLS), which you close; this client still adds its auth,
+    retries and hooks around it.
     """
 
     def __init__(
@@ -88,9 +83,14 @@ class Client(TokenAttributes):
         audio_timeout: float = 300.0,
         max_retries: int = 2,
         poll: PollSchedule | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        proxy: str | None = None,
+        verify: Verify = True,
+        http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._config = ClientConfig.resolve(
+        redact_logs()
+        config = ClientConfig.resolve(
             daisys_url=daisys_url,
             auth_url=auth_url,
             product=product,
@@ -99,25 +99,65 @@ class Client(TokenAttributes):
             audio_timeout=audio_timeout,
             max_retries=max_retries,
             poll=poll,
+            default_headers=default_headers,
+            proxy=proxy,
+            verify=verify,
         )
+        if http_client is not None and transport is not None:
+            raise DaisysInputError("Give http_client or transport, not both.")
         email, password = credentials_from_env(email, password, access_token, refresh_token)
-        self._tokens = Tokens(
-            self._config.auth_url,
+        tokens = Tokens(
+            config.auth_url,
             email=email,
             password=password,
             access_token=access_token,
             refresh_token=refresh_token,
         )
+        if http_client is not None:
+            pool: httpx.BaseTransport = ClientTransport(http_client)
+        else:
+            pool = transport or httpx.HTTPTransport(proxy=config.proxy, verify=config.verify)
+        self._setup(config, tokens, pool, owns_pool=True)
+
+    def _setup(self, config: ClientConfig, tokens: Tokens, pool: httpx.BaseTransport, *, owns_pool: bool) -> None:
+        self._config = config
+        self._tokens = tokens
+        self._pool = pool
+        self._is_copy = not owns_pool
         self._http = httpx.Client(
-            base_url=self._config.product_url,
-            auth=DaisysAuth(self._tokens, self._config.public_paths),
-            timeout=self._config.timeout,
-            transport=RetryTransport(transport or httpx.HTTPTransport(), self._config.retry),
-            event_hooks=events.sync_hooks(),
+            base_url=config.product_url,
+            auth=DaisysAuth(tokens, config.public_paths, config.timeout.as_dict()),
+            headers=dict(config.headers),
+            timeout=config.timeout,
+            transport=RetryTransport(pool, config.retry, owns_inner=owns_pool),
+            event_hooks=event_hooks(),
             follow_redirects=False,
         )
-        self._api = AuthenticatedClient(base_url=self._config.product_url, token="").set_httpx_client(self._http)
+        self._generated: AuthenticatedClient | None = None
         self._presigned = PresignedCache()
+
+    def with_options(
+        self, *, timeout: float | None = None, audio_timeout: float | None = None, max_retries: int | None = None
+    ) -> Client:
+        """A copy with other timeouts or retries, sharing this client's connection pool and tokens.
+
+        ``client.with_options(timeout=5).get_take(take_id)``: closing the copy leaves the
+        pool open; closing the original closes it for both.
+        """
+        copy = Client.__new__(Client)
+        config = self._config.with_options(timeout=timeout, audio_timeout=audio_timeout, max_retries=max_retries)
+        copy._setup(config, self._tokens, self._pool, owns_pool=False)
+        return copy
+
+    @property
+    def _api(self) -> AuthenticatedClient:
+        """The generated client, on this client's httpx client; made on first use (it imports attrs)."""
+        if self._generated is None:
+            from daisys_speak_api import AuthenticatedClient
+
+            api = AuthenticatedClient(base_url=self._config.product_url, token="")
+            self._generated = api.set_httpx_client(self._http)
+        return self._generated
 
     # -- credentials -------------------------------------------------------------------
 
@@ -130,7 +170,7 @@ class Client(TokenAttributes):
                 response = self._http.send(request, auth=None)
                 request = flow.send(response)
         except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+            return cast(R, done.value)
 
     def login(self, email: str | None = None, password: str | None = None) -> bool:
         """Log in with the given (or the client's) email and password; True when logged in."""
@@ -150,11 +190,15 @@ class Client(TokenAttributes):
         return self._run(self._tokens.logout(refresh_token))
 
     def close(self) -> None:
-        """Log out if ``auto_logout`` says so, and close the connection pool."""
+        """Log out if ``auto_logout`` says so, and close the connection pool.
+
+        A copy from ``with_options`` neither logs out nor closes the pool it shares, and an
+        ``http_client`` of your own stays open.
+        """
         if self._http.is_closed:
             return
         try:
-            if self.auto_logout and self.refresh_token:
+            if self.auto_logout and self.refresh_token and not self._is_copy:
                 self.logout()
         except (DaisysError, httpx.HTTPError) as exc:
             logger.warning("logout on close failed: %s", exc)
@@ -173,13 +217,33 @@ class Client(TokenAttributes):
 
     def version(self) -> Version:
         """The API's version; needs no login."""
-        return parsed(get_version.sync_detailed(client=self._api).parsed, Version, "version")
+        from daisys_speak_api.api.info import get_version
+        from daisys_speak_api.models import Version
+
+        from .._http.answers import parsed
+
+        answer = get_version.sync_detailed(client=self._api)
+        return parsed(answer.parsed, Version, "version")
 
     def get_models(self) -> list[TTSModel]:
-        return parsed_list(get_models.sync_detailed(client=self._api).parsed, TTSModel, "get_models")
+        """The text-to-speech models this account may use."""
+        from daisys_speak_api.api.models import get_models
+        from daisys_speak_api.models import TTSModel
+
+        from .._http.answers import parsed_list
+
+        answer = get_models.sync_detailed(client=self._api)
+        return parsed_list(answer.parsed, TTSModel, "get_models")
 
     def get_model(self, model_name: str) -> TTSModel:
-        return parsed(get_model.sync_detailed(model_name, client=self._api).parsed, TTSModel, "get_model")
+        """One model by name."""
+        from daisys_speak_api.api.models import get_model
+        from daisys_speak_api.models import TTSModel
+
+        from .._http.answers import parsed
+
+        answer = get_model.sync_detailed(model_name, client=self._api)
+        return parsed(answer.parsed, TTSModel, "get_model")
 
     # -- voices ------------------------------------------------------------------------
 
@@ -193,18 +257,26 @@ class Client(TokenAttributes):
         voice_ids: Sequence[str] | None = None,
     ) -> list[VoiceInfo]:
         """Voices, newest first, optionally filtered by ids, page, or timestamps (ms) older/newer."""
+        from daisys_speak_api.api.voices import get_voices
+        from daisys_speak_api.models import VoiceInfo
+
+        from .._bodies import ids_query
+        from .._http.answers import parsed_list
+
         answer = get_voices.sync_detailed(
-            client=self._api,
-            voice_id=bodies.ids_query(voice_ids),
-            length=length,
-            page=page,
-            older=older,
-            newer=newer,
+            client=self._api, voice_id=ids_query(voice_ids), length=length, page=page, older=older, newer=newer
         )
         return parsed_list(answer.parsed, VoiceInfo, "get_voices")
 
     def get_voice(self, voice_id: str) -> VoiceInfo:
-        return parsed(get_voice.sync_detailed(voice_id, client=self._api).parsed, VoiceInfo, "get_voice")
+        """One voice by id."""
+        from daisys_speak_api.api.voices import get_voice
+        from daisys_speak_api.models import VoiceInfo
+
+        from .._http.answers import parsed
+
+        answer = get_voice.sync_detailed(voice_id, client=self._api)
+        return parsed(answer.parsed, VoiceInfo, "get_voice")
 
     def generate_voice(
         self,
@@ -221,7 +293,13 @@ class Client(TokenAttributes):
         timeout: float | None = None,
     ) -> VoiceInfo:
         """Generate a new voice for a model; by default wait until it (and its example take) is ready."""
-        body = bodies.voice_generate(
+        from daisys_speak_api.api.voices import generate_voice
+        from daisys_speak_api.models import VoiceInfo
+
+        from .._bodies import voice_generate
+        from .._http.answers import parsed
+
+        body = voice_generate(
             name,
             model,
             gender,
@@ -231,10 +309,13 @@ class Client(TokenAttributes):
             example_take=example_take,
             done_webhook=done_webhook,
         )
-        voice = parsed(generate_voice.sync_detailed(client=self._api, body=body).parsed, VoiceInfo, "generate_voice")
+        answer = generate_voice.sync_detailed(client=self._api, body=body)
+        voice = parsed(answer.parsed, VoiceInfo, "generate_voice")
         if not wait:
             return voice
-        return cast(VoiceInfo, self.wait_for_voices(voice.voice_id, raise_on_error=raise_on_error, timeout=timeout))
+        return cast(
+            "VoiceInfo", self.wait_for_voices(voice.voice_id, raise_on_error=raise_on_error, timeout=timeout)
+        )
 
     def update_voice(
         self,
@@ -248,27 +329,31 @@ class Client(TokenAttributes):
         **_kwargs: Any,
     ) -> bool:
         """Update a voice; other keyword arguments (the rest of ``dict(voice)``) are ignored."""
-        body = bodies.voice_update(name, gender, description, default_style, default_prosody)
-        try:
-            result = update_voice.sync_detailed(voice_id, client=self._api, body=body).parsed
-        except DaisysNotFoundError:
-            if raise_on_error:
-                raise DaisysVoiceUpdateError(f"Voice {voice_id} failed to update: not found.") from None
-            return False
-        if result is not True and raise_on_error:
-            raise DaisysVoiceUpdateError(f"Voice {voice_id} failed to update.")
-        return result is True
+        from daisys_speak_api.api.voices import update_voice
+
+        from .._bodies import voice_update
+        from .._errors import DaisysVoiceUpdateError
+
+        body = voice_update(name, gender, description, default_style, default_prosody)
+        return _succeeded(
+            self._answer(lambda: update_voice.sync_detailed(voice_id, client=self._api, body=body)),
+            DaisysVoiceUpdateError,
+            f"Voice {voice_id} failed to update",
+            raise_on_error,
+        )
 
     def delete_voice(self, voice_id: str, raise_on_error: bool = True) -> bool:
-        try:
-            result = delete_voice.sync_detailed(voice_id, client=self._api).parsed
-        except DaisysNotFoundError:
-            if raise_on_error:
-                raise DaisysVoiceDeletionError(f"Voice {voice_id} failed to delete: not found.") from None
-            return False
-        if result is not True and raise_on_error:
-            raise DaisysVoiceDeletionError(f"Voice {voice_id} failed to delete.")
-        return result is True
+        """Delete a voice; False (or, by default, `DaisysVoiceDeletionError`) when it could not be."""
+        from daisys_speak_api.api.voices import delete_voice
+
+        from .._errors import DaisysVoiceDeletionError
+
+        return _succeeded(
+            self._answer(lambda: delete_voice.sync_detailed(voice_id, client=self._api)),
+            DaisysVoiceDeletionError,
+            f"Voice {voice_id} failed to delete",
+            raise_on_error,
+        )
 
     def wait_for_voices(
         self,
@@ -279,9 +364,14 @@ class Client(TokenAttributes):
         callback: Callable[[list[VoiceInfo]], Any] | None = None,
     ) -> Any:
         """Poll until the voice(s) are done; returns one VoiceInfo for one id, else a list."""
+        from .._errors import DaisysVoiceGenerateError
+
+        def fetch_many(ids: list[str]) -> list[VoiceInfo]:
+            return self.get_voices(voice_ids=ids)
+
         results = self._wait(
             [voice_ids] if isinstance(voice_ids, str) else voice_ids,
-            lambda ids: self.get_voices(voice_ids=ids),
+            fetch_many,
             self.get_voice,
             lambda voice: voice.voice_id,
             sleep_seconds,
@@ -302,18 +392,26 @@ class Client(TokenAttributes):
         newer: int | None = None,
     ) -> list[TakeResponse]:
         """Takes, newest first, optionally filtered by ids, page, or timestamps (ms) older/newer."""
+        from daisys_speak_api.api.takes import get_takes
+        from daisys_speak_api.models import TakeResponse
+
+        from .._bodies import ids_query
+        from .._http.answers import parsed_list
+
         answer = get_takes.sync_detailed(
-            client=self._api,
-            take_id=bodies.ids_query(take_ids),
-            length=length,
-            page=page,
-            older=older,
-            newer=newer,
+            client=self._api, take_id=ids_query(take_ids), length=length, page=page, older=older, newer=newer
         )
         return parsed_list(answer.parsed, TakeResponse, "get_takes")
 
     def get_take(self, take_id: str) -> TakeResponse:
-        return parsed(get_take.sync_detailed(take_id, client=self._api).parsed, TakeResponse, "get_take")
+        """One take by id."""
+        from daisys_speak_api.api.takes import get_take
+        from daisys_speak_api.models import TakeResponse
+
+        from .._http.answers import parsed
+
+        answer = get_take.sync_detailed(take_id, client=self._api)
+        return parsed(answer.parsed, TakeResponse, "get_take")
 
     def generate_take(
         self,
@@ -334,7 +432,13 @@ class Client(TokenAttributes):
         The POST is never repeated by the client's retries: a repeated generate would be
         a second take.
         """
-        body = bodies.take_generate(
+        from daisys_speak_api.api.takes import generate_take
+        from daisys_speak_api.models import TakeResponse
+
+        from .._bodies import take_generate
+        from .._http.answers import parsed
+
+        body = take_generate(
             voice_id,
             text,
             override_language=override_language,
@@ -344,10 +448,13 @@ class Client(TokenAttributes):
             done_webhook=done_webhook,
             user_data=user_data,
         )
-        take = parsed(generate_take.sync_detailed(client=self._api, body=body).parsed, TakeResponse, "generate_take")
+        answer = generate_take.sync_detailed(client=self._api, body=body)
+        take = parsed(answer.parsed, TakeResponse, "generate_take")
         if not wait:
             return take
-        return self.wait_for_takes(take.take_id, raise_on_error=raise_on_error, timeout=timeout)  # type: ignore[no-any-return]
+        return cast(
+            "TakeResponse", self.wait_for_takes(take.take_id, raise_on_error=raise_on_error, timeout=timeout)
+        )
 
     def generate_takes(
         self,
@@ -357,31 +464,37 @@ class Client(TokenAttributes):
         timeout: float | None = None,
     ) -> list[TakeResponse]:
         """Generate several takes in one request; by default wait until all are done."""
-        answer = generate_take.sync_detailed(client=self._api, body=list(request)).parsed
-        takes = parsed_list(answer, TakeResponse, "generate_takes")
+        from daisys_speak_api.api.takes import generate_take
+        from daisys_speak_api.models import TakeResponse
+
+        from .._http.answers import parsed_list
+
+        answer = generate_take.sync_detailed(client=self._api, body=list(request))
+        takes = parsed_list(answer.parsed, TakeResponse, "generate_takes")
         if not wait:
             return takes
-        return self.wait_for_takes(  # type: ignore[no-any-return]
-            [t.take_id for t in takes], raise_on_error=raise_on_error, timeout=timeout
-        )
+        done = self.wait_for_takes([t.take_id for t in takes], raise_on_error=raise_on_error, timeout=timeout)
+        return cast("list[TakeResponse]", done)
 
     def delete_take(self, take_id: str, raise_on_error: bool = True) -> bool:
-        try:
-            result = delete_take.sync_detailed(take_id, client=self._api).parsed
-        except DaisysNotFoundError:
-            if raise_on_error:
-                raise DaisysTakeDeletionError(f"Take {take_id} failed to delete: not found.") from None
-            return False
-        if result is not True and raise_on_error:
-            raise DaisysTakeDeletionError(f"Take {take_id} failed to delete.")
-        return result is True
+        """Delete a take; False (or, by default, `DaisysTakeDeletionError`) when it could not be."""
+        from daisys_speak_api.api.takes import delete_take
+
+        from .._errors import DaisysTakeDeletionError
+
+        return _succeeded(
+            self._answer(lambda: delete_take.sync_detailed(take_id, client=self._api)),
+            DaisysTakeDeletionError,
+            f"Take {take_id} failed to delete",
+            raise_on_error,
+        )
 
     def wait_for_takes(
         self,
         take_ids: str | list[str],
         sleep_seconds: float | None = None,
         callback: Callable[[list[TakeResponse]], Any] | None = None,
-        async_callback: Any = None,
+        async_callback: Callable[[list[TakeResponse]], Any] | None = None,
         raise_on_error: bool = True,
         timeout: float | None = None,
     ) -> Any:
@@ -391,15 +504,18 @@ class Client(TokenAttributes):
         be too long), at intervals that start short and back off; ``sleep_seconds`` fixes
         the interval instead. Past ``timeout`` a ``DaisysTimeoutError`` carries the last states.
         """
-        if async_callback is not None:
-            raise DaisysInputError("async_callback needs the AsyncClient; give callback here.")
+        from .._errors import DaisysTakeGenerateError
+
+        def fetch_many(ids: list[str]) -> list[TakeResponse]:
+            return self.get_takes(take_ids=ids)
+
         results = self._wait(
             [take_ids] if isinstance(take_ids, str) else take_ids,
-            lambda ids: self.get_takes(take_ids=ids),
+            fetch_many,
             self.get_take,
             lambda take: take.take_id,
             sleep_seconds,
-            callback,
+            choose_callback(callback, async_callback),
             timeout,
         )
         WaitTracker.check(results, raise_on_error, DaisysTakeGenerateError, "take")
@@ -424,11 +540,18 @@ class Client(TokenAttributes):
                 # An id the list leaves out is fetched alone: a 404 then says it is gone.
                 items += [fetch_one(missing) for missing in tracker.missing(batch, items)]
                 if tracker.update(items) and callback is not None:
-                    callback(tracker.results())
+                    call(callback, tracker.results())
             if tracker.done:
                 break
-            time.sleep(tracker.pause(pause, deadline))
+            sleep(tracker.pause(pause, deadline))
         return tracker.results()
+
+    def _answer(self, send: Callable[[], Any]) -> Any:
+        """The parsed answer of a generated call, or None for a 404 (the thing is not there)."""
+        try:
+            return (send()).parsed
+        except DaisysNotFoundError:
+            return None
 
     # -- audio -------------------------------------------------------------------------
 
@@ -438,11 +561,15 @@ class Client(TokenAttributes):
         Presigned URLs are cached until shortly before they expire. Hand one to a player or
         a browser: it needs no token, and it carries none.
         """
-        audio_format = bodies.audio_format(format)
+        from daisys_speak_api.api.takes import get_take_audio
+
+        from .._bodies import audio_format
+
+        wanted = audio_format(format)
         cached = self._presigned.get(take_id, format)
         if cached is not None:
             return cached
-        answer = get_take_audio.sync_detailed(take_id, audio_format, client=self._api)
+        answer = get_take_audio.sync_detailed(take_id, wanted, client=self._api)
         location = answer.headers.get("location")
         if answer.status_code != 307 or not location:
             raise DaisysError(f"GET takes/{take_id}/{format} answered {answer.status_code} without a Location.")
@@ -490,8 +617,8 @@ class Client(TokenAttributes):
     def stream_take_audio(self, take_id: str, format: str = "wav") -> AudioStream:
         """Iterate over a take's audio as it arrives; works before the take is ready (wav).
 
-        Use as ``with client.stream_take_audio(take_id) as stream: for chunk in stream: ...``
-        (or iterate directly).
+        Use as ``with client.stream_take_audio(take_id) as stream: for chunk in
+        stream: ...`` (or iterate directly).
         """
         return AudioStream(lambda: self._open_audio(take_id, format))
 
@@ -510,7 +637,9 @@ class Client(TokenAttributes):
         instead of polling until it is ready. The file appears only when complete and the
         take ready; on any failure there is no file.
         """
-        bodies.audio_format(format)  # refuse an unknown format before generating anything
+        from .._bodies import audio_format
+
+        audio_format(format)  # refuse an unknown format before generating anything
         take = self.generate_take(voice_id, text, wait=format != "wav", **take_options)
         sink = AudioSink(file)
         with sink:
@@ -524,7 +653,7 @@ class Client(TokenAttributes):
                 raise DaisysConnectionError(f"The audio stream of take {take.take_id} broke: {exc}") from exc
             finally:
                 response.close()
-            take = cast(TakeResponse, self.wait_for_takes(take.take_id))
+            take = cast("TakeResponse", self.wait_for_takes(take.take_id))
         return take
 
     # -- websocket ---------------------------------------------------------------------
@@ -536,21 +665,28 @@ class Client(TokenAttributes):
         *,
         connect_timeout: float = 10.0,
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+        decoder: FrameDecoder | None = None,
         worker_url: str | None = None,
     ) -> Websocket:
         """A websocket session with a worker for ``model`` (or ``voice_id``'s model), for the lowest latency.
 
-        Use it in a ``with`` block: ``with client.websocket(voice_id=v) as ws: ws.speak("Hi", "hi.wav")``.
-        ``max_buffered_bytes`` bounds the out-of-order audio held per request. ``worker_url``
+        Use it in a block: ``with client.websocket(voice_id=v) as ws: ws.speak("Hi", "hi.wav")``.
+        ``max_buffered_bytes`` bounds the out-of-order audio held per request; ``decoder``
+        reads another wire format (see ``daisys_ext.audio.FrameDecoder``). ``worker_url``
         connects there (a local replay server, a proxy of your own) instead of to a URL from
-        the API, on every (re)connection.
+        the API, on every (re)connection. The client's ``proxy`` and ``verify`` apply.
         """
+        from .._websocket.connection import ConnectOptions
+        from .websocket_session import Websocket
+
+        options = ConnectOptions(connect_timeout, self._config.websocket_ssl, self._config.proxy)
         return Websocket(
             self,
             model,
             voice_id,
-            connect_timeout=connect_timeout,
+            connect=options,
             max_buffered_bytes=max_buffered_bytes,
+            decoder=decoder,
             worker_url=worker_url,
         )
 
@@ -561,24 +697,38 @@ class Client(TokenAttributes):
 
         The URL carries a short-lived secret of its own, not the access token.
         """
+        from daisys_speak_api.api.websocket import get_websocket_url, get_worker_websocket_url
+        from daisys_speak_api.models import WebsocketUrl, WorkerWebsocketUrl
+
+        from .._http.answers import parsed
+
         if voice_id is not None and model is None:
-            model = self.get_voice(voice_id).model
+            model = (self.get_voice(voice_id)).model
         if not model:
             raise DaisysInputError("websocket_url needs a model or a voice_id.")
         try:
             try:
-                answer = get_worker_websocket_url.sync_detailed(model, client=self._api).parsed
-                return parsed(answer, WorkerWebsocketUrl, "websocket_url").worker_websocket_url
+                answer = get_worker_websocket_url.sync_detailed(model, client=self._api)
+                return parsed(answer.parsed, WorkerWebsocketUrl, "websocket_url").worker_websocket_url
             except DaisysNotFoundError as exc:
                 if "model" in str(exc.detail).lower():
                     raise
                 # A service with only the form the endpoints page describes.
-                other = get_websocket_url.sync_detailed(client=self._api, model=model).parsed
-                return parsed(other, WebsocketUrl, "websocket_url").websocket_url
+                other = get_websocket_url.sync_detailed(client=self._api, model=model)
+                return parsed(other.parsed, WebsocketUrl, "websocket_url").websocket_url
         except DaisysError:
             if raise_on_error:
                 raise
             return None
+
+
+def _succeeded(result: Any, error: type[DaisysError], failed: str, raise_on_error: bool) -> bool:
+    """An update's or a delete's answer (None: not found): True, else ``error`` raised, or False."""
+    if result is True:
+        return True
+    if raise_on_error:
+        raise error(f"{failed}: not found." if result is None else f"{failed}.")
+    return False
 
 
 class AudioStream:
@@ -605,5 +755,6 @@ class AudioStream:
             self.close()
 
     def close(self) -> None:
+        """Close the download (it is closed at the end of iteration anyway)."""
         if self._response is not None:
             self._response.close()

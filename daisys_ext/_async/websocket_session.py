@@ -1,181 +1,213 @@
-"""``Websocket``: a synchronous websocket session with a Daisys worker, on websocket-client.
+"""``AsyncWebsocket``: a websocket session with a Daisys worker, for the lowest latency from text to audio.
 
-The lowest latency from text to audio: commands go straight to a worker, which streams
-status messages and audio frames back. Every decision (request ids, ordering, which
-callback, what a dropped connection costs) is `SessionProtocol`'s; this class only
-sends, receives and waits. ``AsyncWebsocket`` is its asyncio twin.
+This is the one source of both sessions: ``scripts/unasync.py`` writes
+``_sync/websocket_session.py`` (``Websocket``, on websocket-client) from it. Every decision
+(request ids, commands, ordering, which callback, what a dropped connection costs) is
+`SessionProtocol`'s; the connection (``_websocket/connection.py``) sends and receives; this
+class only connects, waits and hands out what the protocol decided.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-import websocket
+from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 
-from daisys_speak_api.models import StreamMode, StreamOptions, TakeGenerateWithoutVoice, TakeResponse, VoiceGender
-
-from . import bodies
-from .bodies import Prosody, UserData
-from .errors import DaisysError, DaisysInputError, DaisysTimeoutError, DaisysWebsocketConnectError, DaisysWebsocketError
-from .frames import FrameDecoder
-from .protocol import END, AudioCallback, Info, Item, IterItem, SessionProtocol, StatusCallback, official_item
-from .reassembly import DEFAULT_MAX_BUFFERED_BYTES
-from .redact import redact_text, redact_url
-from .session import (
-    NOT_CONNECTED,
-    AudioOut,
-    WavTarget,
-    close_description,
-    deadline_after,
-    expired,
-    remaining,
-    wav_output,
+from .._audio.reassembly import DEFAULT_MAX_BUFFERED_BYTES
+from .._bodies import take_generate, voice_generate
+from .._deadline import deadline_after, expired, remaining
+from .._errors import (
+    DaisysError,
+    DaisysInputError,
+    DaisysTimeoutError,
+    DaisysWebsocketConnectError,
+    DaisysWebsocketError,
+)
+from .._logging import redact_logs
+from .._synchronization import AsyncEvent, AsyncGuard, AsyncLock, async_call
+from .._websocket.connection import AsyncConnection, ConnectionLost, ConnectOptions, HandshakeRefused
+from .._websocket.output import AudioOut, WavTarget, wav_output
+from .._websocket.protocol import (
+    END,
+    AudioCallback,
+    Info,
+    Item,
+    IterItem,
+    SessionProtocol,
+    StatusCallback,
+    official_item,
 )
 
 if TYPE_CHECKING:
-    from .client import Client
+    from daisys_speak_api.models import TakeGenerateWithoutVoice, VoiceGender, VoiceInfo
 
-__all__ = ["Websocket"]
+    from .._audio.frames import FrameDecoder
+    from .._bodies import Prosody, UserData
+
+__all__ = ["AsyncWebsocket"]
 
 log = logging.getLogger("daisys_ext.websocket")
+NOT_CONNECTED = "The websocket is not connected: use it in a with block (or call reconnect() first)."
 
 
-class Websocket:
-    """A websocket session with a worker for one model; use it in a ``with`` block.
+class AsyncWorkers(Protocol):
+    """What a session needs of its client: a voice's model, and a worker URL for a model."""
+
+    async def get_voice(self, voice_id: str) -> VoiceInfo: ...
+
+    async def websocket_url(
+        self, model: str | None = None, voice_id: str | None = None, raise_on_error: bool = True
+    ) -> str | None: ...
+
+
+class AsyncWebsocket:
+    """A websocket session with a worker for one model; use it as a context manager (``async with``).
 
     Several requests may be in flight at once: each has its own id, its callbacks, and
     its output kept until iterated. A connection the worker drops between requests is
     reopened with a fresh URL from the API; a drop in the middle of a request fails that
-    request with `DaisysWebsocketStreamError`. Callbacks run in the thread that reads
-    (``update`` or ``iter_request``).
+    request with `DaisysWebsocketStreamError`. Callbacks (plain or coroutine functions)
+    run in whichever caller is reading (``update`` or ``iter_request``). Several callers
+    may iterate their own requests at once: one reads, the others wait for what it brings.
     """
 
     def __init__(
         self,
-        client: Client,
+        client: AsyncWorkers,
         model: str | None = None,
         voice_id: str | None = None,
         *,
-        connect_timeout: float = 10.0,
+        connect: ConnectOptions | None = None,
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         decoder: FrameDecoder | None = None,
         worker_url: str | None = None,
     ) -> None:
         if not model and not voice_id:
             raise DaisysInputError("A websocket needs a model or a voice_id.")
+        redact_logs()
         self.model = model
         self.voice_id = voice_id
         self._worker_url = worker_url
         self._client = client
-        self._connect_timeout = connect_timeout
+        self._options = connect or ConnectOptions()
         self._protocol = SessionProtocol(decoder=decoder, max_buffered_bytes=max_buffered_bytes)
-        self._ws: websocket.WebSocket | None = None
+        self._guard = AsyncGuard()  # guards the protocol and the fields below
+        self._ws: AsyncConnection | None = None
         self._resend: list[str] = []  # commands to send once a connection is open again
         self._closed = True  # by the user: nothing reconnects until reconnect()
-        self._cond = threading.Condition(threading.RLock())  # guards the protocol and the fields above
-        self._reading = False  # one thread receives at a time; the others wait for what it brings
+        self._opening = AsyncLock()  # one connection opened at a time
+        self._reading = False  # one caller receives at a time; the others wait for what it brings
+        self._progress = AsyncEvent()  # set (and replaced) after every message handled
 
-    def __enter__(self) -> Websocket:
-        self.reconnect()
+    async def __aenter__(self) -> AsyncWebsocket:
+        await self.reconnect()
         return self
 
-    def __exit__(
+    async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.disconnect()
+        await self.disconnect()
 
     @property
     def connected(self) -> bool:
-        return self._ws is not None and self._ws.connected
+        ws = self._ws
+        return ws is not None and ws.is_open
 
     @property
     def in_flight(self) -> list[int]:
         """Ids of the requests still expecting messages from the worker."""
-        with self._cond:
+        with self._guard:
             return self._protocol.in_flight
 
     # -- the connection ------------------------------------------------------------------------------
 
-    def reconnect(self) -> None:
+    async def reconnect(self) -> None:
         """Open a new connection, with a fresh URL from the API (closing the current one first).
 
         Requests the worker had taken on fail (their audio went with the old connection);
         commands it had not answered yet are sent again on the new one.
         """
-        with self._cond:
+        with self._guard:
             self._closed = False
-            if self._ws is not None:
-                self._lost(self._ws, "reconnect() was called", reopen=False)
-            self._open()
+            ws = self._ws
+        if ws is not None:
+            await self._lost(ws, "reconnect() was called", reopen=False)
+        async with self._opening:
+            await self._open()
 
-    def disconnect(self) -> None:
+    async def disconnect(self) -> None:
         """Close the connection; requests still in flight fail. Safe to call twice."""
-        with self._cond:
+        with self._guard:
             self._closed = True
             ws, self._ws = self._ws, None
             self._resend = []
             self._protocol.connection_lost("disconnect() was called", resend=False)
-            reading = self._reading
         if ws is not None:
-            if reading:
-                ws.abort()  # type: ignore[no-untyped-call]  # wakes the thread blocked in recv; close() while it reads is unsafe
-            ws.close(timeout=1)
+            await ws.close()
 
-    def _open(self, connect_timeout: float | None = None, attempt: int = 0) -> websocket.WebSocket:
+    async def _open(self, connect_timeout: float | None = None) -> AsyncConnection:
+        """Open a connection (the caller holds ``_opening``) and send the commands waiting for one."""
         if self.model is None:
             assert self.voice_id is not None
-            self.model = self._client.get_voice(self.voice_id).model
-        try:
-            url = self._worker_url or self._client.websocket_url(self.model)
-        except DaisysError as exc:
-            raise DaisysWebsocketConnectError(f"No worker URL for model {self.model!r}: {exc}") from exc
-        assert url is not None
-        ws = websocket.WebSocket(enable_multithread=True)
-        try:
-            ws.connect(url, timeout=connect_timeout or self._connect_timeout)  # type: ignore[no-untyped-call]
-        except websocket.WebSocketBadStatusException as exc:
-            if exc.status_code in (401, 403) and attempt == 0:  # the URL's secret expired on the way: one fresh URL
-                return self._open(connect_timeout, attempt + 1)
-            raise DaisysWebsocketConnectError(
-                f"The worker at {redact_url(url)} refused the websocket: HTTP {exc.status_code}"
-            ) from None
-        except (OSError, websocket.WebSocketException) as exc:
-            # from None: the library's message could quote the URL and its secret.
-            detail = redact_text(str(exc)) or type(exc).__name__
-            raise DaisysWebsocketConnectError(f"Could not open a websocket to {redact_url(url)}: {detail}") from None
-        log.debug("websocket open to %s", redact_url(url))
-        self._ws = ws
-        resend, self._resend = self._resend, []
+            self.model = (await self._client.get_voice(self.voice_id)).model
+        options = self._options
+        if connect_timeout:
+            options = ConnectOptions(connect_timeout, options.ssl_context, options.proxy)
+        for attempt in range(2):
+            try:
+                url = self._worker_url or await self._client.websocket_url(self.model)
+            except DaisysError as exc:
+                raise DaisysWebsocketConnectError(f"No worker URL for model {self.model!r}: {exc}") from exc
+            assert url is not None
+            try:
+                ws = await AsyncConnection.connect(url, options)
+                break
+            except HandshakeRefused as exc:
+                if exc.status not in (401, 403) or attempt:  # the URL's secret expired on the way: one fresh URL
+                    raise
+        with self._guard:
+            self._ws = ws
+            resend, self._resend = self._resend, []
         for command in resend:
-            ws.send(command)
+            try:
+                await ws.send(command)
+            except ConnectionLost:
+                break  # the next read finds the connection lost; every command still unanswered goes again
         return ws
 
-    def _connection(self, connect_timeout: float | None = None) -> websocket.WebSocket:
-        with self._cond:
-            if self._ws is not None:
-                return self._ws
-            if self._closed:
+    async def _connection(self, connect_timeout: float | None = None) -> AsyncConnection:
+        ws = self._ws
+        if ws is not None:
+            return ws
+        async with self._opening:
+            with self._guard:
+                ws, closed = self._ws, self._closed
+            if ws is not None:
+                return ws
+            if closed:
                 raise DaisysWebsocketError(NOT_CONNECTED)
-            return self._open(connect_timeout)
+            return await self._open(connect_timeout)
 
-    def _lost(self, ws: websocket.WebSocket, why: str, *, reopen: bool = True) -> None:
+    async def _lost(self, ws: AsyncConnection, why: str, *, reopen: bool = True) -> None:
         """The connection ``ws`` is gone: settle its requests, and open another unless closed by the user."""
-        with self._cond:
+        with self._guard:
             if ws is not self._ws:
-                return  # already handled by another thread
+                return  # already handled by another caller
             self._ws = None
-            ws.abort()  # type: ignore[no-untyped-call]
-            ws.shutdown()  # type: ignore[no-untyped-call]
             self._resend += self._protocol.connection_lost(why, resend=not self._closed)
-            if self._closed or not reopen:
+            closed = self._closed
+        await ws.drop()
+        if closed or not reopen:
+            return
+        log.info("worker connection closed (%s); reconnecting", why)
+        async with self._opening:
+            if self._ws is not None:
                 return
-            log.info("worker connection closed (%s); reconnecting", why)
             try:
-                self._open()
+                await self._open()
             except DaisysWebsocketConnectError as exc:
                 # Not raised here: the requests the drop cut short have errors of their own to raise first,
                 # and whatever needs the connection next tries again (and raises this if it still fails).
@@ -183,7 +215,7 @@ class Websocket:
 
     # -- requests ----------------------------------------------------------------------------------
 
-    def generate_take(
+    async def generate_take(
         self,
         voice_id: str,
         text: str,
@@ -206,7 +238,7 @@ class Websocket:
         until ``iter_request`` reads it. ``timeout`` bounds opening a connection first,
         if one must be opened.
         """
-        body = bodies.take_generate(
+        body = take_generate(
             voice_id,
             text,
             override_language=override_language,
@@ -216,12 +248,12 @@ class Websocket:
             done_webhook=done_webhook,
             user_data=user_data,
         )
-        with self._cond:
+        with self._guard:
             request_id, command = self._protocol.take_command(body, stream_options, status_callback, audio_callback)
-        self._send(request_id, command, timeout)
+        await self._send(request_id, command, timeout)
         return request_id
 
-    def generate_voice(
+    async def generate_voice(
         self,
         name: str,
         model: str,
@@ -236,7 +268,7 @@ class Websocket:
         audio_callback: AudioCallback | None = None,
     ) -> int:
         """Ask the worker for a new voice; its example take streams like a take (chunks by default)."""
-        body = bodies.voice_generate(
+        body = voice_generate(
             name,
             model,
             gender,
@@ -247,43 +279,42 @@ class Websocket:
             done_webhook=done_webhook,
         )
         options = stream_options or StreamOptions(mode=StreamMode.CHUNKS)
-        with self._cond:
+        with self._guard:
             request_id, command = self._protocol.voice_command(body, options, status_callback, audio_callback)
-        self._send(request_id, command, None)
+        await self._send(request_id, command, None)
         return request_id
 
-    def _send(self, request_id: int, command: str, timeout: float | None) -> None:
+    async def _send(self, request_id: int, command: str, timeout: float | None) -> None:
         try:
-            ws = self._connection(timeout)
+            ws = await self._connection(timeout)
         except BaseException:
-            with self._cond:
+            with self._guard:
                 self._protocol.withdraw(request_id)
             raise
         try:
-            ws.send(command)
-        except (OSError, websocket.WebSocketException) as exc:
-            # Not answered, so sent again on the next connection.
-            self._lost(ws, f"sending failed: {type(exc).__name__}")
+            await ws.send(command)
+        except ConnectionLost as lost:
+            await self._lost(ws, lost.why)  # not answered, so sent again on the next connection
 
     # -- receiving ---------------------------------------------------------------------------------
 
-    def update(self, timeout: float | None = 1) -> None:
-        """Wait up to ``timeout`` seconds (None: no limit; 0: not at all) for a message, and handle it.
+    async def update(self, timeout: float | None = 1) -> None:
+        """Wait up to ``timeout`` seconds (None: no limit; 0: only what has arrived) for a message, and handle it.
 
         Raises the oldest request error not yet raised: `DaisysWebsocketGenerateError`
         when the worker refused a request, `DaisysWebsocketStreamError` when its stream
         broke. Other requests go on either way.
         """
-        with self._cond:
+        with self._guard:
             error = self._protocol.pop_error()
         if error is None:
-            self._pump(timeout)
-            with self._cond:
+            await self._pump(timeout)
+            with self._guard:
                 error = self._protocol.pop_error()
         if error is not None:
             raise error
 
-    def iter_request(self, request_id: int, timeout: float | None = None) -> Iterator[IterItem]:
+    async def iter_request(self, request_id: int, timeout: float | None = None) -> AsyncIterator[IterItem]:
         """Yield ``(take_id, take, header, audio)`` for a request, in order, until it is complete.
 
         ``take`` is set for a status change, ``header`` for a part's first audio, ``audio``
@@ -291,25 +322,27 @@ class Websocket:
         Raises the request's error after the items before it; ``timeout`` bounds the whole
         iteration (`DaisysTimeoutError`).
         """
-        for take_id, item in self._items(request_id, timeout):
+        async for take_id, item in self._items(request_id, timeout):
             official = official_item(take_id, item)
             if official is not None:
                 yield official
 
-    def iter_pcm(self, request_id: int, timeout: float | None = None) -> Iterator[bytes]:
+    async def iter_pcm(self, request_id: int, timeout: float | None = None) -> AsyncIterator[bytes]:
         """Yield a request's audio as raw PCM: every part's samples in order, without headers.
 
         All parts must share one format (`WavError` otherwise); a take that does not end
         ready raises `DaisysTakeGenerateError` after its audio.
         """
         out = AudioOut(request_id)
-        for _, item in self._items(request_id, timeout):
+        async for _, item in self._items(request_id, timeout):
             pcm = out.add(item)
             if pcm:
                 yield bytes(pcm)
         out.finish()
 
-    def write_wav(self, request_id: int, file: WavTarget, *, raw: bool = False, timeout: float | None = None) -> Info:
+    async def write_wav(
+        self, request_id: int, file: WavTarget, *, raw: bool = False, timeout: float | None = None
+    ) -> Info:
         """Write a request's audio as ONE continuous WAV (or raw PCM); return its final status.
 
         Whatever the streaming mode, the parts are joined and the header's sizes made
@@ -317,11 +350,11 @@ class Websocket:
         """
         with wav_output(file) as target:
             out = AudioOut(request_id, target, raw=raw)
-            for _, item in self._items(request_id, timeout):
+            async for _, item in self._items(request_id, timeout):
                 out.add(item)
             return out.finish()
 
-    def speak(
+    async def speak(
         self,
         text: str,
         file: WavTarget,
@@ -336,7 +369,7 @@ class Websocket:
         voice = voice_id or self.voice_id
         if voice is None:
             raise DaisysInputError("speak() needs a voice_id (this websocket was opened for a model).")
-        request_id = self.generate_take(
+        request_id = await self.generate_take(
             voice,
             text,
             override_language=override_language,
@@ -344,64 +377,55 @@ class Websocket:
             prosody=prosody,
             stream_options=StreamOptions(mode=StreamMode.CHUNKS),
         )
-        info = self.write_wav(request_id, file, timeout=timeout)
+        info = await self.write_wav(request_id, file, timeout=timeout)
         assert isinstance(info, TakeResponse)
         return info
 
-    def _items(self, request_id: int, timeout: float | None) -> Iterator[tuple[str | None, Item]]:
-        """A request's items as they become available, reading the connection when it is this thread's turn."""
+    async def _items(self, request_id: int, timeout: float | None) -> AsyncIterator[tuple[str | None, Item]]:
+        """A request's items as they become available, reading the connection when it is this caller's turn."""
         deadline = deadline_after(timeout)
         while True:
-            with self._cond:
+            with self._guard:
                 item = self._protocol.next_item(request_id)
-                if item is END:
-                    return
-                if item is None and self._reading:
-                    if not self._cond.wait(remaining(deadline)):
-                        self._check_deadline(request_id, deadline, timeout)
-                    continue
+                reading, progress = self._reading, self._progress
+            if item is END:
+                return
             if isinstance(item, tuple):
                 yield item
                 continue
-            self._pump(remaining(deadline))
-            self._check_deadline(request_id, deadline, timeout)
+            if reading:
+                await progress.wait(remaining(deadline))
+            else:
+                await self._pump(remaining(deadline))
+            if expired(deadline):
+                raise DaisysTimeoutError(f"Request {request_id} did not complete within {timeout} s.")
 
-    @staticmethod
-    def _check_deadline(request_id: int, deadline: float | None, timeout: float | None) -> None:
-        if expired(deadline):
-            raise DaisysTimeoutError(f"Request {request_id} did not complete within {timeout} s.")
-
-    def _pump(self, timeout: float | None) -> None:
-        """Receive and handle one message; or, while another thread reads, wait for it to handle one."""
-        with self._cond:
-            if self._reading:
-                self._cond.wait(timeout)
-                return
+    async def _pump(self, timeout: float | None) -> None:
+        """Receive and handle one message; or, while another caller reads, wait for it to handle one."""
+        with self._guard:
+            reading, progress = self._reading, self._progress
             self._reading = True
+        if reading:
+            await progress.wait(timeout)
+            return
         try:
-            self._receive(timeout)
+            await self._receive(timeout)
         finally:
-            with self._cond:
+            with self._guard:
                 self._reading = False
-                self._cond.notify_all()
+                done, self._progress = self._progress, AsyncEvent()
+            done.set()
 
-    def _receive(self, timeout: float | None) -> None:
-        ws = self._connection()
-        # A 0 timeout makes the socket non-blocking, and websocket-client then reports "no data yet" as a
-        # broken connection (BlockingIOError); a millisecond gives the same "only what has arrived".
-        ws.settimeout(None if timeout is None else max(timeout, 0.001))
+    async def _receive(self, timeout: float | None) -> None:
+        ws = await self._connection()
         try:
-            opcode, data = ws.recv_data()
-        except websocket.WebSocketTimeoutException:
+            message = await ws.recv(timeout)
+        except ConnectionLost as lost:
+            await self._lost(ws, lost.why)
             return
-        except (OSError, websocket.WebSocketException) as exc:
-            self._lost(ws, f"{type(exc).__name__}: {redact_text(str(exc))}" if str(exc) else type(exc).__name__)
+        if message is None:
             return
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
-            self._lost(ws, close_description(data[:2], data[2:]))
-            return
-        message = data.decode() if opcode == websocket.ABNF.OPCODE_TEXT else data
-        with self._cond:
+        with self._guard:
             calls = self._protocol.receive(message)
-        for call in calls:
-            call()
+        for callback in calls:
+            await async_call(callback)

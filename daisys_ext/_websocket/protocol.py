@@ -28,14 +28,8 @@ from daisys_speak_api.models import (
     WebsocketStatus,
 )
 
-from .errors import (
-    DaisysTakeGenerateError,
-    DaisysWebsocketError,
-    DaisysWebsocketGenerateError,
-    DaisysWebsocketStreamError,
-)
-from .frames import DaisysFrameDecoder, FrameDecoder, FrameError
-from .reassembly import (
+from .._audio.frames import DaisysFrameDecoder, FrameDecoder, FrameError
+from .._audio.reassembly import (
     DEFAULT_MAX_BUFFERED_BYTES,
     DEFAULT_MAX_BUFFERED_FRAMES,
     Event,
@@ -44,6 +38,12 @@ from .reassembly import (
     TakeEnd,
     as_callback_args,
     as_iter_item,
+)
+from .._errors import (
+    DaisysTakeGenerateError,
+    DaisysWebsocketError,
+    DaisysWebsocketGenerateError,
+    DaisysWebsocketStreamError,
 )
 
 __all__ = ["END", "Call", "SessionProtocol", "StatusChange", "official_item", "ready_info"]

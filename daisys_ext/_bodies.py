@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from daisys_speak_api.models import (
     AffectProsody,
@@ -19,7 +19,7 @@ from daisys_speak_api.models import (
 )
 from daisys_speak_api.types import UNSET, Unset
 
-from .errors import DaisysError, DaisysInputError
+from ._errors import DaisysInputError
 
 Prosody = SimpleProsody | AffectProsody | SignalProsody
 UserData = str | int | float
@@ -114,16 +114,3 @@ def ids_query(ids: Sequence[str] | str | None) -> str | Unset:
     if ids is None:
         return UNSET
     return ids if isinstance(ids, str) else ",".join(ids)
-
-
-def parsed(value: Any, cls: type[T], what: str) -> T:
-    """The generated code's parsed answer, checked to be what the route promises."""
-    if not isinstance(value, cls):
-        raise DaisysError(f"{what}: the service's answer could not be understood ({type(value).__name__}).")
-    return value
-
-
-def parsed_list(value: Any, cls: type[T], what: str) -> list[T]:
-    if not isinstance(value, list) or not all(isinstance(v, cls) for v in value):
-        raise DaisysError(f"{what}: the service's answer could not be understood (expected a list).")
-    return value

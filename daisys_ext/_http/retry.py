@@ -1,14 +1,14 @@
-"""Retries of failed calls: the policy (pure) and the httpx transports that apply it.
+"""Retries of failed calls: the policy and the bookkeeping of one request's attempts (no I/O).
 
 What is retried: connection failures of any request that never reached the server, and
 for GET, HEAD and DELETE also 429, 502, 503, 504 and broken connections. A POST that may
 have reached the server is never sent twice: a generate request repeated is a second take.
 All attempts of one request share one deadline, so retries never multiply the timeout.
+The transports that apply it are ``_async/retry.py`` and its generated twin.
 """
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
 import random
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from .errors import transport_error
-from .redact import redact_url
+from .._errors import transport_error
+from .._logging import redact_url
 
 logger = logging.getLogger("daisys_ext")
 
@@ -139,55 +139,3 @@ class Attempts:
         )
         self.count += 1
         return delay
-
-
-class RetryTransport(httpx.BaseTransport):
-    """A transport that retries what ``RetryPolicy`` allows, around another transport."""
-
-    def __init__(self, inner: httpx.BaseTransport, policy: RetryPolicy) -> None:
-        self.inner = inner
-        self.policy = policy
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        attempts = Attempts(self.policy, request)
-        while True:
-            attempts.begin()
-            try:
-                response = self.inner.handle_request(request)
-            except httpx.TransportError as exc:
-                delay = attempts.after_error(exc)
-            else:
-                if (retry_delay := attempts.after_response(response)) is None:
-                    return response
-                response.close()
-                delay = retry_delay
-            time.sleep(delay)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class AsyncRetryTransport(httpx.AsyncBaseTransport):
-    """The asyncio twin of ``RetryTransport``: the same ``Attempts``, only the I/O and sleep differ."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy) -> None:
-        self.inner = inner
-        self.policy = policy
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        attempts = Attempts(self.policy, request)
-        while True:
-            attempts.begin()
-            try:
-                response = await self.inner.handle_async_request(request)
-            except httpx.TransportError as exc:
-                delay = attempts.after_error(exc)
-            else:
-                if (retry_delay := attempts.after_response(response)) is None:
-                    return response
-                await response.aclose()
-                delay = retry_delay
-            await asyncio.sleep(delay)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()

@@ -1,22 +1,20 @@
-"""Login, token refresh and logout against the Daisys auth service, as an ``httpx.Auth``.
+"""Login, token refresh and logout against the Daisys auth service, without I/O.
 
 ``Tokens`` holds the credentials and makes every decision (what to send, what an answer
-means) as plain generators of requests; ``DaisysAuth`` drives them for httpx, sync or
-async, and adds the only thing that differs: the lock. One refresh serves every thread or
-task that hit the same expired token.
+means) as plain generators of requests; the clients' ``DaisysAuth`` (``_async/auth.py``)
+drives them for httpx and adds the lock, so that one refresh serves every thread or task
+that hit the same expired token.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
 import httpx
 
-from .errors import DaisysAuthenticationError, DaisysCredentialsError, http_error
+from .._errors import DaisysAuthenticationError, DaisysCredentialsError, http_error
 
 logger = logging.getLogger("daisys_ext")
 
@@ -24,6 +22,8 @@ TokenCallback = Callable[[str | None, str | None], Any]
 # Marks requests whose 401 the auth flow handles (see events.raise_for_status).
 MANAGED = "daisys_ext.auth_managed"
 Flow = Generator[httpx.Request, httpx.Response, None]
+# What httpx's Auth.async_auth_flow is; scripts/unasync.py turns it into Flow, the sync_auth_flow's.
+AsyncFlow = AsyncGenerator[httpx.Request, httpx.Response]
 
 
 class Tokens:
@@ -157,85 +157,17 @@ class Tokens:
         return token
 
 
-class DaisysAuth(httpx.Auth):
-    """httpx authentication for the Speak API: log in on first use, renew once on a 401, retry once."""
-
-    # False keeps streamed audio streamed: with True httpx reads every body before the flow sees it.
-    requires_response_body = False
-
-    def __init__(self, tokens: Tokens, public_paths: frozenset[str]) -> None:
-        self.tokens = tokens
-        self._public_paths = public_paths
-        self._lock = threading.Lock()
-        self._async_lock = asyncio.Lock()
-
-    def _is_public(self, request: httpx.Request) -> bool:
-        return request.url.path in self._public_paths
-
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._is_public(request):
-            yield request
-            return
-        if self.tokens.access_token is None:
-            with self._lock:
-                yield from self._run(self.tokens.renew(None))
-        used = self.tokens.authorize(request)
-        response = yield request
-        if response.status_code != 401:
-            return
-        with self._lock:
-            yield from self._run(self.tokens.renew(used))
-        self.tokens.authorize(request)
-        response = yield request
-        if response.status_code == 401:
-            response.read()
-            raise http_error(response)
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        # The same steps as sync_auth_flow; async generators cannot ``yield from``, hence the loops.
-        if self._is_public(request):
-            yield request
-            return
-        if self.tokens.access_token is None:
-            async with self._async_lock:
-                flow = self.tokens.renew(None)
-                step = _first(flow)
-                while step is not None:
-                    step_response = yield step
-                    await step_response.aread()
-                    step = _send(flow, step_response)
-        used = self.tokens.authorize(request)
-        response = yield request
-        if response.status_code != 401:
-            return
-        async with self._async_lock:
-            flow = self.tokens.renew(used)
-            step = _first(flow)
-            while step is not None:
-                step_response = yield step
-                await step_response.aread()
-                step = _send(flow, step_response)
-        self.tokens.authorize(request)
-        response = yield request
-        if response.status_code == 401:
-            await response.aread()
-            raise http_error(response)
-
-    @staticmethod
-    def _run(flow: Flow) -> Generator[httpx.Request, httpx.Response, None]:
-        request = _first(flow)
-        while request is not None:
-            response = yield request
-            response.read()
-            request = _send(flow, response)
-
-
-def _first(flow: Flow) -> httpx.Request | None:
+def first_request(flow: Flow) -> httpx.Request | None:
     return next(flow, None)
 
 
-def _send(flow: Flow, response: httpx.Response) -> httpx.Request | None:
+def next_request(flow: Flow, response: httpx.Response) -> httpx.Request | None:
     try:
         return flow.send(response)
     except StopIteration:
         return None
+
+
+def public_request(request: httpx.Request, public_paths: frozenset[str]) -> bool:
+    """Whether ``request`` goes to a route that needs no token (the version)."""
+    return request.url.path in public_paths

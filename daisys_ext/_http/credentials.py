@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .auth import TokenCallback, Tokens
+from .tokens import TokenCallback, Tokens
 
 
 class TokenAttributes:

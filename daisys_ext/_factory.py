@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .async_client import AsyncClient
-from .client import Client
+if TYPE_CHECKING:
+    import httpx
+
+    from ._async.client import AsyncClient
+    from ._sync.client import Client
 
 
 class DaisysAPI:
@@ -16,6 +19,8 @@ class DaisysAPI:
     after a password login, logged out) when the block ends. ``get_client()`` and
     ``get_async_client()`` hand one over for the caller to close. Missing arguments come
     from ``DAISYS_EMAIL``, ``DAISYS_PASSWORD``, ``DAISYS_API_URL`` and ``DAISYS_AUTH_URL``.
+    Other options go to the client (``timeout=``, ``proxy=``, ...); ``http_client`` is
+    used by ``get_client`` and ``async_http_client`` by ``get_async_client``.
     """
 
     def __init__(
@@ -28,6 +33,9 @@ class DaisysAPI:
         refresh_token: str | None = None,
         daisys_url: str | None = None,
         auth_url: str | None = None,
+        *,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
         **options: Any,
     ) -> None:
         self._arguments: dict[str, Any] = dict(
@@ -41,16 +49,22 @@ class DaisysAPI:
             version=version,
             **options,
         )
+        self._http_client = http_client
+        self._async_http_client = async_http_client
         self._client: Client | None = None
         self._async_client: AsyncClient | None = None
 
     def get_client(self) -> Client:
         """A synchronous client; the caller closes it (``close()``, which logs out if it logged in)."""
-        return Client(**self._arguments)
+        from ._sync.client import Client
+
+        return Client(**self._arguments, http_client=self._http_client)
 
     def get_async_client(self) -> AsyncClient:
         """An asyncio client; the caller awaits its ``close()``."""
-        return AsyncClient(**self._arguments)
+        from ._async.client import AsyncClient
+
+        return AsyncClient(**self._arguments, http_client=self._async_http_client)
 
     def __enter__(self) -> Client:
         self._client = self.get_client()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that carry a credential: S3 presigned URLs and websocket worker URLs.
@@ -52,6 +54,45 @@ class RedactingFilter(logging.Filter):
 # httpx and httpcore log full URLs (a presigned URL's signature included) at INFO and DEBUG, and
 # websockets and websocket-client the worker URL's token with the handshake at DEBUG: their records
 # are redacted too. A logger's filters do not apply to its children's records, hence each name.
-_LOGGERS = ("daisys_ext", "daisys_ext.websocket", "httpx", "httpcore.http11", "httpcore.connection")
-for _name in (*_LOGGERS, "websockets.client", "websocket"):
-    logging.getLogger(_name).addFilter(RedactingFilter())
+_LOGGERS = (
+    "daisys_ext",
+    "daisys_ext.websocket",
+    "httpx",
+    "httpcore.http11",
+    "httpcore.connection",
+    "websockets.client",
+    "websocket",
+)
+_installed = False
+_install_lock = threading.Lock()
+
+
+def redact_logs() -> None:
+    """Redact secrets from the records of this package's loggers and of the libraries it drives.
+
+    Changes other libraries' loggers (httpx, httpcore, websockets, websocket-client), so it
+    is not done at import: the first client or websocket session does it, or call it
+    yourself. Also applies ``DAISYS_LOG=debug|info``: this package's log, redacted, on
+    standard error. Calling it again does nothing.
+    """
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        _installed = True
+        for name in _LOGGERS:
+            logging.getLogger(name).addFilter(RedactingFilter())
+        _log_to_stderr(os.environ.get("DAISYS_LOG", ""))
+
+
+def _log_to_stderr(level: str) -> None:
+    """``DAISYS_LOG`` as ``OPENAI_LOG`` works: debug or info turns on the package's log on standard error."""
+    levels = {"debug": logging.DEBUG, "info": logging.INFO}
+    if level.lower() not in levels:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s %(levelname)s %(name)s] %(message)s"))
+    for name in ("daisys_ext", "httpx"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(levels[level.lower()])

@@ -1,43 +1,17 @@
-"""What the sync and async websocket sessions share besides the protocol: deadlines, close reasons, audio out."""
+"""A request's audio out of a websocket session: one continuous WAV or PCM stream, and the status it ended with."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import struct
-import time
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .files import atomic_file
+from .._audio.reassembly import Audio, ContinuousWav
+from .._files import atomic_file
 from .protocol import Info, Item, StatusChange, ready_info
-from .reassembly import Audio, ContinuousWav
 
 WavTarget = str | os.PathLike[str] | BinaryIO
-NOT_CONNECTED = "The websocket is not connected: use it in a with block (or call reconnect() first)."
-
-
-def deadline_after(timeout: float | None) -> float | None:
-    return None if timeout is None else time.monotonic() + timeout
-
-
-def remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(0.0, deadline - time.monotonic())
-
-
-def expired(deadline: float | None) -> bool:
-    return deadline is not None and time.monotonic() >= deadline
-
-
-def close_description(code: int | bytes | None, reason: str | bytes = "") -> str:
-    """How a close frame reads in an error message, e.g. ``code 1011, "worker restarting"``."""
-    if isinstance(code, bytes):
-        code = struct.unpack("!H", code)[0] if len(code) == 2 else None
-    if isinstance(reason, bytes):
-        reason = reason.decode("utf-8", "replace")
-    if code is None:
-        return "closed without a close code"
-    return f'code {code}, "{reason}"' if reason else f"code {code}"
 
 
 @contextlib.contextmanager

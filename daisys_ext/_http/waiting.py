@@ -5,11 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from daisys_speak_api.models import Status
+from .._errors import DaisysGenerateError, DaisysTimeoutError
 
-from .errors import DaisysGenerateError, DaisysTimeoutError
+if TYPE_CHECKING:
+    from daisys_speak_api.models import Status
+
+# Final states that are failures (Status is a StrEnum: its members equal these strings).
+FAILED = frozenset({"error", "timeout"})
 
 # Keep ``?take_id=a,b,c`` well under the URL lengths servers and proxies accept (8 KiB is common).
 MAX_IDS_QUERY = 2000
@@ -89,7 +93,7 @@ class WaitTracker(Generic[T]):
         return [self.items[i] for i in self.ids if i in self.items]
 
     def failed(self) -> list[T]:
-        return [item for item in self.results() if item.status in (Status.ERROR, Status.TIMEOUT)]
+        return [item for item in self.results() if item.status in FAILED]
 
     def missing(self, asked: Sequence[str], answered: Sequence[T]) -> list[str]:
         """Ids asked for that a list answer left out."""
@@ -113,7 +117,7 @@ class WaitTracker(Generic[T]):
     @staticmethod
     def check(results: Sequence[Any], raise_on_error: bool, error: type[DaisysGenerateError], kind: str) -> None:
         """Raise ``error`` when any result ended in error or timeout, if asked to."""
-        failed = [r for r in results if r.status in (Status.ERROR, Status.TIMEOUT)]
+        failed = [r for r in results if r.status in FAILED]
         if failed and raise_on_error:
             names = ", ".join(f"{getattr(r, kind + '_id')} ({r.status.value})" for r in failed)
             raise error(f"Generating {kind} failed: {names}", results[0] if len(results) == 1 else list(results))

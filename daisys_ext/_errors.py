@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from httpx import HTTPStatusError
 
-from daisys_speak_api.models import HTTPValidationError
+from ._logging import redact_text, redact_url
 
-from .redact import redact_text, redact_url
+if TYPE_CHECKING:
+    from daisys_speak_api.models import HTTPValidationError
 
 __all__ = [
     "DaisysAuthenticationError",
@@ -102,6 +103,8 @@ class DaisysValidationError(DaisysHTTPError):
 
     @property
     def errors(self) -> HTTPValidationError | None:
+        from daisys_speak_api.models import HTTPValidationError
+
         try:
             return HTTPValidationError.from_dict(self.response.json())
         except (ValueError, TypeError, KeyError, AttributeError):

@@ -1,0 +1,131 @@
+"""Where the client connects and how: URLs, headers, TLS, proxy, timeouts and retries (arguments, else environment)."""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import httpx
+
+from ._errors import DaisysInputError
+from ._http.retry import RetryPolicy
+from ._http.waiting import PollSchedule
+from ._version import __version__
+
+DEFAULT_URL = "https://api.daisys.ai"
+PRODUCTS = {"speak": ("v1",)}
+USER_AGENT = f"daisys-ext/{__version__}"
+
+Verify = bool | str | ssl.SSLContext
+"""``verify=``: True (the system's trust), False (no check), a CA bundle's path, or an ``ssl.SSLContext``."""
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything about a client that is not a credential; shared by the API, storage and websocket connections."""
+
+    product_url: str
+    auth_url: str
+    timeout: httpx.Timeout = field(default_factory=lambda: httpx.Timeout(30.0, connect=10.0))
+    # Audio can stream for as long as generation takes: a long read timeout between chunks.
+    audio_timeout: httpx.Timeout = field(default_factory=lambda: httpx.Timeout(300.0, connect=10.0))
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    poll: PollSchedule = field(default_factory=PollSchedule)
+    headers: Mapping[str, str] = field(default_factory=lambda: {"User-Agent": USER_AGENT})
+    proxy: str | None = None
+    verify: bool | ssl.SSLContext = True
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        daisys_url: str | None = None,
+        auth_url: str | None = None,
+        product: str = "speak",
+        version: str = "v1",
+        timeout: float = 30.0,
+        audio_timeout: float = 300.0,
+        max_retries: int = 2,
+        poll: PollSchedule | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        proxy: str | None = None,
+        verify: Verify = True,
+    ) -> ClientConfig:
+        """Build a config from arguments, falling back to DAISYS_API_URL / DAISYS_AUTH_URL, then the defaults."""
+        if version not in PRODUCTS.get(product, ()):
+            raise DaisysInputError(f"Unknown product {product!r} version {version!r}; this client supports speak v1.")
+        _check_limits(timeout, audio_timeout, max_retries)
+        base = (daisys_url or os.environ.get("DAISYS_API_URL") or DEFAULT_URL).rstrip("/")
+        return cls(
+            product_url=f"{base}/{version}/{product}",
+            auth_url=(auth_url or os.environ.get("DAISYS_AUTH_URL") or base).rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            audio_timeout=httpx.Timeout(audio_timeout, connect=min(10.0, timeout)),
+            retry=RetryPolicy(max_retries=max_retries, deadline=timeout),
+            poll=poll or PollSchedule(),
+            headers={"User-Agent": USER_AGENT, **(default_headers or {})},
+            proxy=proxy,
+            verify=ssl_context(verify),
+        )
+
+    def with_options(
+        self, *, timeout: float | None = None, audio_timeout: float | None = None, max_retries: int | None = None
+    ) -> ClientConfig:
+        """This config with other timeouts or retries (None keeps the current value)."""
+        seconds = self.timeout.read if timeout is None else timeout
+        audio = self.audio_timeout.read if audio_timeout is None else audio_timeout
+        retries = self.retry.max_retries if max_retries is None else max_retries
+        assert seconds is not None and audio is not None
+        _check_limits(seconds, audio, retries)
+        return replace(
+            self,
+            timeout=httpx.Timeout(seconds, connect=min(10.0, seconds)),
+            audio_timeout=httpx.Timeout(audio, connect=min(10.0, seconds)),
+            retry=replace(self.retry, max_retries=retries, deadline=seconds),
+        )
+
+    @property
+    def public_paths(self) -> frozenset[str]:
+        """Paths of the product that need no token (the spec's operations without security)."""
+        return frozenset({httpx.URL(self.product_url).path + "/version"})
+
+    @property
+    def websocket_ssl(self) -> ssl.SSLContext | None:
+        """The TLS context for ``wss://`` workers; None leaves the websocket library's default (system trust)."""
+        if self.verify is True:
+            return None
+        if self.verify is False:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return context
+        return self.verify
+
+
+def _check_limits(timeout: float, audio_timeout: float, max_retries: int) -> None:
+    if timeout <= 0 or audio_timeout <= 0 or max_retries < 0:
+        raise DaisysInputError("timeout and audio_timeout must be positive and max_retries not negative.")
+
+
+def ssl_context(verify: Verify) -> bool | ssl.SSLContext:
+    """``verify=`` as httpx 0.28 takes it: a CA bundle's path becomes a context that trusts it."""
+    if isinstance(verify, str):
+        if not os.path.exists(verify):
+            raise DaisysInputError(f"verify={verify!r}: no such CA bundle file or folder.")
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    if not isinstance(verify, bool | ssl.SSLContext):
+        raise DaisysInputError(f"verify must be True, False, a CA bundle's path or an ssl.SSLContext, not {verify!r}.")
+    return verify
+
+
+def credentials_from_env(
+    email: str | None, password: str | None, access_token: str | None, refresh_token: str | None
+) -> tuple[str | None, str | None]:
+    """Email and password, from DAISYS_EMAIL / DAISYS_PASSWORD when no credential was given at all."""
+    if email is None and password is None and access_token is None and refresh_token is None:
+        return os.environ.get("DAISYS_EMAIL"), os.environ.get("DAISYS_PASSWORD")
+    return email, password

@@ -1,0 +1,1 @@
+"""The synchronous clients, generated from ``_async/`` by ``scripts/unasync.py``."""

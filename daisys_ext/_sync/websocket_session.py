@@ -1,0 +1,432 @@
+# Generated from daisys_ext/_async/websocket_session.py by scripts/unasync.py: edit that one, then `make unasync`.
+"""``Websocket``: a websocket session with a Daisys worker, for the lowest latency from text to audio.
+
+This is the one source of both sessions: ``scripts/unasync.py`` writes
+``_sync/websocket_session.py`` (``Websocket``, on websocket-client) from it. Every decision
+(request ids, commands, ordering, which callback, what a dropped connection costs) is
+`SessionProtocol`'s; the connection (``_websocket/connection.py``) sends and receives; this
+class only connects, waits and hands out what the protocol decided.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol
+
+from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
+
+from .._audio.reassembly import DEFAULT_MAX_BUFFERED_BYTES
+from .._bodies import take_generate, voice_generate
+from .._deadline import deadline_after, expired, remaining
+from .._errors import (
+    DaisysError,
+    DaisysInputError,
+    DaisysTimeoutError,
+    DaisysWebsocketConnectError,
+    DaisysWebsocketError,
+)
+from .._logging import redact_logs
+from .._synchronization import Event, Guard, Lock, call
+from .._websocket.connection import Connection, ConnectionLost, ConnectOptions, HandshakeRefused
+from .._websocket.output import AudioOut, WavTarget, wav_output
+from .._websocket.protocol import (
+    END,
+    AudioCallback,
+    Info,
+    Item,
+    IterItem,
+    SessionProtocol,
+    StatusCallback,
+    official_item,
+)
+
+if TYPE_CHECKING:
+    from daisys_speak_api.models import TakeGenerateWithoutVoice, VoiceGender, VoiceInfo
+
+    from .._audio.frames import FrameDecoder
+    from .._bodies import Prosody, UserData
+
+__all__ = ["Websocket"]
+
+log = logging.getLogger("daisys_ext.websocket")
+NOT_CONNECTED = "The websocket is not connected: use it in a with block (or call reconnect() first)."
+
+
+class Workers(Protocol):
+    """What a session needs of its client: a voice's model, and a worker URL for a model."""
+
+    def get_voice(self, voice_id: str) -> VoiceInfo: ...
+
+    def websocket_url(
+        self, model: str | None = None, voice_id: str | None = None, raise_on_error: bool = True
+    ) -> str | None: ...
+
+
+class Websocket:
+    """A websocket session with a worker for one model; use it as a context manager (``with``).
+
+    Several requests may be in flight at once: each has its own id, its callbacks, and
+    its output kept until iterated. A connection the worker drops between requests is
+    reopened with a fresh URL from the API; a drop in the middle of a request fails that
+    request with `DaisysWebsocketStreamError`. Callbacks (plain or coroutine functions)
+    run in whichever caller is reading (``update`` or ``iter_request``). Several callers
+    may iterate their own requests at once: one reads, the others wait for what it brings.
+    """
+
+    def __init__(
+        self,
+        client: Workers,
+        model: str | None = None,
+        voice_id: str | None = None,
+        *,
+        connect: ConnectOptions | None = None,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+        decoder: FrameDecoder | None = None,
+        worker_url: str | None = None,
+    ) -> None:
+        if not model and not voice_id:
+            raise DaisysInputError("A websocket needs a model or a voice_id.")
+        redact_logs()
+        self.model = model
+        self.voice_id = voice_id
+        self._worker_url = worker_url
+        self._client = client
+        self._options = connect or ConnectOptions()
+        self._protocol = SessionProtocol(decoder=decoder, max_buffered_bytes=max_buffered_bytes)
+        self._guard = Guard()  # guards the protocol and the fields below
+        self._ws: Connection | None = None
+        self._resend: list[str] = []  # commands to send once a connection is open again
+        self._closed = True  # by the user: nothing reconnects until reconnect()
+        self._opening = Lock()  # one connection opened at a time
+        self._reading = False  # one caller receives at a time; the others wait for what it brings
+        self._progress = Event()  # set (and replaced) after every message handled
+
+    def __enter__(self) -> Websocket:
+        self.reconnect()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.disconnect()
+
+    @property
+    def connected(self) -> bool:
+        ws = self._ws
+        return ws is not None and ws.is_open
+
+    @property
+    def in_flight(self) -> list[int]:
+        """Ids of the requests still expecting messages from the worker."""
+        with self._guard:
+            return self._protocol.in_flight
+
+    # -- the connection ------------------------------------------------------------------------------
+
+    def reconnect(self) -> None:
+        """Open a new connection, with a fresh URL from the API (closing the current one first).
+
+        Requests the worker had taken on fail (their audio went with the old connection);
+        commands it had not answered yet are sent again on the new one.
+        """
+        with self._guard:
+            self._closed = False
+            ws = self._ws
+        if ws is not None:
+            self._lost(ws, "reconnect() was called", reopen=False)
+        with self._opening:
+            self._open()
+
+    def disconnect(self) -> None:
+        """Close the connection; requests still in flight fail. Safe to call twice."""
+        with self._guard:
+            self._closed = True
+            ws, self._ws = self._ws, None
+            self._resend = []
+            self._protocol.connection_lost("disconnect() was called", resend=False)
+        if ws is not None:
+            ws.close()
+
+    def _open(self, connect_timeout: float | None = None) -> Connection:
+        """Open a connection (the caller holds ``_opening``) and send the commands waiting for one."""
+        if self.model is None:
+            assert self.voice_id is not None
+            self.model = (self._client.get_voice(self.voice_id)).model
+        options = self._options
+        if connect_timeout:
+            options = ConnectOptions(connect_timeout, options.ssl_context, options.proxy)
+        for attempt in range(2):
+            try:
+                url = self._worker_url or self._client.websocket_url(self.model)
+            except DaisysError as exc:
+                raise DaisysWebsocketConnectError(f"No worker URL for model {self.model!r}: {exc}") from exc
+            assert url is not None
+            try:
+                ws = Connection.connect(url, options)
+                break
+            except HandshakeRefused as exc:
+                if exc.status not in (401, 403) or attempt:  # the URL's secret expired on the way: one fresh URL
+                    raise
+        with self._guard:
+            self._ws = ws
+            resend, self._resend = self._resend, []
+        for command in resend:
+            try:
+                ws.send(command)
+            except ConnectionLost:
+                break  # the next read finds the connection lost; every command still unanswered goes again
+        return ws
+
+    def _connection(self, connect_timeout: float | None = None) -> Connection:
+        ws = self._ws
+        if ws is not None:
+            return ws
+        with self._opening:
+            with self._guard:
+                ws, closed = self._ws, self._closed
+            if ws is not None:
+                return ws
+            if closed:
+                raise DaisysWebsocketError(NOT_CONNECTED)
+            return self._open(connect_timeout)
+
+    def _lost(self, ws: Connection, why: str, *, reopen: bool = True) -> None:
+        """The connection ``ws`` is gone: settle its requests, and open another unless closed by the user."""
+        with self._guard:
+            if ws is not self._ws:
+                return  # already handled by another caller
+            self._ws = None
+            self._resend += self._protocol.connection_lost(why, resend=not self._closed)
+            closed = self._closed
+        ws.drop()
+        if closed or not reopen:
+            return
+        log.info("worker connection closed (%s); reconnecting", why)
+        with self._opening:
+            if self._ws is not None:
+                return
+            try:
+                self._open()
+            except DaisysWebsocketConnectError as exc:
+                # Not raised here: the requests the drop cut short have errors of their own to raise first,
+                # and whatever needs the connection next tries again (and raises this if it still fails).
+                log.warning("reconnecting failed: %s", exc)
+
+    # -- requests ----------------------------------------------------------------------------------
+
+    def generate_take(
+        self,
+        voice_id: str,
+        text: str,
+        override_language: str | None = None,
+        style: list[str] | None = None,
+        prosody: Prosody | None = None,
+        stream_options: StreamOptions | None = None,
+        status_webhook: str | None = None,
+        done_webhook: str | None = None,
+        status_callback: StatusCallback | None = None,
+        audio_callback: AudioCallback | None = None,
+        timeout: float | None = None,
+        user_data: UserData | None = None,
+    ) -> int:
+        """Ask the worker for a take; returns the request id for ``iter_request`` and the callbacks.
+
+        ``status_callback(request_id, take)`` gets every status change;
+        ``audio_callback(request_id, take_id, part_id, chunk_id, audio)`` every frame in
+        order (``audio`` None at an end marker). Without callbacks the output is kept
+        until ``iter_request`` reads it. ``timeout`` bounds opening a connection first,
+        if one must be opened.
+        """
+        body = take_generate(
+            voice_id,
+            text,
+            override_language=override_language,
+            style=style,
+            prosody=prosody,
+            status_webhook=status_webhook,
+            done_webhook=done_webhook,
+            user_data=user_data,
+        )
+        with self._guard:
+            request_id, command = self._protocol.take_command(body, stream_options, status_callback, audio_callback)
+        self._send(request_id, command, timeout)
+        return request_id
+
+    def generate_voice(
+        self,
+        name: str,
+        model: str,
+        gender: VoiceGender | str,
+        description: str | None = None,
+        default_style: list[str] | None = None,
+        default_prosody: Prosody | None = None,
+        example_take: TakeGenerateWithoutVoice | None = None,
+        stream_options: StreamOptions | None = None,
+        done_webhook: str | None = None,
+        status_callback: StatusCallback | None = None,
+        audio_callback: AudioCallback | None = None,
+    ) -> int:
+        """Ask the worker for a new voice; its example take streams like a take (chunks by default)."""
+        body = voice_generate(
+            name,
+            model,
+            gender,
+            description=description,
+            default_style=default_style,
+            default_prosody=default_prosody,
+            example_take=example_take,
+            done_webhook=done_webhook,
+        )
+        options = stream_options or StreamOptions(mode=StreamMode.CHUNKS)
+        with self._guard:
+            request_id, command = self._protocol.voice_command(body, options, status_callback, audio_callback)
+        self._send(request_id, command, None)
+        return request_id
+
+    def _send(self, request_id: int, command: str, timeout: float | None) -> None:
+        try:
+            ws = self._connection(timeout)
+        except BaseException:
+            with self._guard:
+                self._protocol.withdraw(request_id)
+            raise
+        try:
+            ws.send(command)
+        except ConnectionLost as lost:
+            self._lost(ws, lost.why)  # not answered, so sent again on the next connection
+
+    # -- receiving ---------------------------------------------------------------------------------
+
+    def update(self, timeout: float | None = 1) -> None:
+        """Wait up to ``timeout`` seconds (None: no limit; 0: only what has arrived) for a message, and handle it.
+
+        Raises the oldest request error not yet raised: `DaisysWebsocketGenerateError`
+        when the worker refused a request, `DaisysWebsocketStreamError` when its stream
+        broke. Other requests go on either way.
+        """
+        with self._guard:
+            error = self._protocol.pop_error()
+        if error is None:
+            self._pump(timeout)
+            with self._guard:
+                error = self._protocol.pop_error()
+        if error is not None:
+            raise error
+
+    def iter_request(self, request_id: int, timeout: float | None = None) -> Iterator[IterItem]:
+        """Yield ``(take_id, take, header, audio)`` for a request, in order, until it is complete.
+
+        ``take`` is set for a status change, ``header`` for a part's first audio, ``audio``
+        for each frame's audio; a chunks-mode end of part is all None but ``take_id``.
+        Raises the request's error after the items before it; ``timeout`` bounds the whole
+        iteration (`DaisysTimeoutError`).
+        """
+        for take_id, item in self._items(request_id, timeout):
+            official = official_item(take_id, item)
+            if official is not None:
+                yield official
+
+    def iter_pcm(self, request_id: int, timeout: float | None = None) -> Iterator[bytes]:
+        """Yield a request's audio as raw PCM: every part's samples in order, without headers.
+
+        All parts must share one format (`WavError` otherwise); a take that does not end
+        ready raises `DaisysTakeGenerateError` after its audio.
+        """
+        out = AudioOut(request_id)
+        for _, item in self._items(request_id, timeout):
+            pcm = out.add(item)
+            if pcm:
+                yield bytes(pcm)
+        out.finish()
+
+    def write_wav(
+        self, request_id: int, file: WavTarget, *, raw: bool = False, timeout: float | None = None
+    ) -> Info:
+        """Write a request's audio as ONE continuous WAV (or raw PCM); return its final status.
+
+        Whatever the streaming mode, the parts are joined and the header's sizes made
+        right. A path is written atomically: there is no file unless the take is ready.
+        """
+        with wav_output(file) as target:
+            out = AudioOut(request_id, target, raw=raw)
+            for _, item in self._items(request_id, timeout):
+                out.add(item)
+            return out.finish()
+
+    def speak(
+        self,
+        text: str,
+        file: WavTarget,
+        voice_id: str | None = None,
+        *,
+        prosody: Prosody | None = None,
+        style: list[str] | None = None,
+        override_language: str | None = None,
+        timeout: float | None = None,
+    ) -> TakeResponse:
+        """Text to a WAV file over this connection: a take streamed in chunks and written as it comes."""
+        voice = voice_id or self.voice_id
+        if voice is None:
+            raise DaisysInputError("speak() needs a voice_id (this websocket was opened for a model).")
+        request_id = self.generate_take(
+            voice,
+            text,
+            override_language=override_language,
+            style=style,
+            prosody=prosody,
+            stream_options=StreamOptions(mode=StreamMode.CHUNKS),
+        )
+        info = self.write_wav(request_id, file, timeout=timeout)
+        assert isinstance(info, TakeResponse)
+        return info
+
+    def _items(self, request_id: int, timeout: float | None) -> Iterator[tuple[str | None, Item]]:
+        """A request's items as they become available, reading the connection when it is this caller's turn."""
+        deadline = deadline_after(timeout)
+        while True:
+            with self._guard:
+                item = self._protocol.next_item(request_id)
+                reading, progress = self._reading, self._progress
+            if item is END:
+                return
+            if isinstance(item, tuple):
+                yield item
+                continue
+            if reading:
+                progress.wait(remaining(deadline))
+            else:
+                self._pump(remaining(deadline))
+            if expired(deadline):
+                raise DaisysTimeoutError(f"Request {request_id} did not complete within {timeout} s.")
+
+    def _pump(self, timeout: float | None) -> None:
+        """Receive and handle one message; or, while another caller reads, wait for it to handle one."""
+        with self._guard:
+            reading, progress = self._reading, self._progress
+            self._reading = True
+        if reading:
+            progress.wait(timeout)
+            return
+        try:
+            self._receive(timeout)
+        finally:
+            with self._guard:
+                self._reading = False
+                done, self._progress = self._progress, Event()
+            done.set()
+
+    def _receive(self, timeout: float | None) -> None:
+        ws = self._connection()
+        try:
+            message = ws.recv(timeout)
+        except ConnectionLost as lost:
+            self._lost(ws, lost.why)
+            return
+        if message is None:
+            return
+        with self._guard:
+            calls = self._protocol.receive(message)
+        for callback in calls:
+            call(callback)

@@ -1,0 +1,129 @@
+"""Locks, events, sleeping and callbacks: the only concurrency that differs between the two flavours.
+
+The code under ``_async/`` uses the ``Async*`` classes and ``async_*`` functions below;
+``scripts/unasync.py`` writes the code under ``_sync/`` from it by dropping the prefix, which
+names the threaded twin defined beside each one here (as httpcore's ``_synchronization``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from ._errors import DaisysInputError
+
+
+class AsyncLock:
+    """Mutual exclusion between tasks, held across awaits (opening a connection, renewing a token)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._lock.release()
+
+
+class Lock:
+    """Mutual exclusion between threads; re-entrant, as a connection lost while opening one re-enters it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._lock.release()
+
+
+class AsyncGuard:
+    """Guards state that is read and changed without awaiting: in asyncio that needs no lock at all."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+
+class Guard(Lock):
+    """Guards state shared between threads (a websocket session's protocol): a re-entrant lock."""
+
+
+class AsyncEvent:
+    """A one-shot signal that tasks wait on, with a timeout."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float | None) -> bool:
+        """Wait until set or ``timeout`` seconds (None: no limit); True when set."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._event.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+class Event:
+    """A one-shot signal that threads wait on, with a timeout."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def wait(self, timeout: float | None) -> bool:
+        """Wait until set or ``timeout`` seconds (None: no limit); True when set."""
+        return self._event.wait(timeout)
+
+
+async def async_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+async def async_call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Call a user callback; a coroutine function's result is awaited."""
+    result = function(*args, **kwargs)
+    if inspect.isawaitable(result):
+        await result
+
+
+def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Call a user callback."""
+    function(*args, **kwargs)
+
+
+def async_choose_callback(callback: Any, async_callback: Any) -> Any:
+    """The official ``wait_for_takes`` takes ``async_callback`` too; here either kind may go in either."""
+    return callback or async_callback
+
+
+def choose_callback(callback: Any, async_callback: Any) -> Any:
+    """Refuses ``async_callback``: nothing awaits it in a synchronous client."""
+    if async_callback is not None:
+        raise DaisysInputError("async_callback needs the AsyncClient; give callback here.")
+    return callback
