@@ -3,11 +3,12 @@
 The code under ``_async/`` uses the ``Async*`` classes and ``async_*`` functions below;
 ``scripts/unasync.py`` writes the code under ``_sync/`` from it by dropping the prefix, which
 names the threaded twin defined beside each one here (as httpcore's ``_synchronization``).
+asyncio is imported by the async classes when first used: a program with only the sync
+client never loads it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import threading
 import time
@@ -22,6 +23,8 @@ class AsyncLock:
     """Mutual exclusion between tasks, held across awaits (opening a connection, renewing a token)."""
 
     def __init__(self) -> None:
+        import asyncio
+
         self._lock = asyncio.Lock()
 
     async def __aenter__(self) -> None:
@@ -68,6 +71,8 @@ class AsyncEvent:
     """A one-shot signal that tasks wait on, with a timeout."""
 
     def __init__(self) -> None:
+        import asyncio
+
         self._event = asyncio.Event()
 
     def set(self) -> None:
@@ -75,6 +80,8 @@ class AsyncEvent:
 
     async def wait(self, timeout: float | None) -> bool:
         """Wait until set or ``timeout`` seconds (None: no limit); True when set."""
+        import asyncio
+
         try:
             async with asyncio.timeout(timeout):
                 await self._event.wait()
@@ -98,6 +105,8 @@ class Event:
 
 
 async def async_sleep(seconds: float) -> None:
+    import asyncio
+
     await asyncio.sleep(seconds)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import httpx
 
-from .._audio.reassembly import DEFAULT_MAX_BUFFERED_BYTES
+from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._config import ClientConfig, Verify, credentials_from_env
 from .._errors import DaisysConnectionError, DaisysError, DaisysHTTPError, DaisysInputError, DaisysNotFoundError
 from .._files import AudioSink
@@ -29,7 +29,7 @@ from .._logging import redact_logs
 from .._synchronization import async_call, async_choose_callback, async_sleep
 from .auth import AsyncDaisysAuth
 from .hooks import event_hooks
-from .retry import AsyncClientTransport, AsyncRetryTransport
+from .transports import AsyncClientTransport, AsyncLazyTransport, AsyncRetryTransport
 
 if TYPE_CHECKING:
     from daisys_speak_api import AuthenticatedClient
@@ -63,8 +63,8 @@ class AsyncClient(TokenAttributes):
     ``default_headers`` go with every API request; ``proxy`` and ``verify`` (True, False, a
     CA bundle's path or an ``ssl.SSLContext``) apply to the API, storage and websocket
     connections alike. ``http_client`` sends through a configured ``httpx.AsyncClient`` of
-    your own (its pool, proxy and TLS), which you close; this client still adds its auth,
-    retries and hooks around it.
+    your own (its pool, proxy, TLS, event hooks, and its headers on API requests), which you
+    close; this client still adds its auth, retries and hooks around it.
     """
 
     def __init__(
@@ -113,9 +113,12 @@ class AsyncClient(TokenAttributes):
             refresh_token=refresh_token,
         )
         if http_client is not None:
+            config = config.beneath(http_client.headers)  # its own headers go with API requests too
             pool: httpx.AsyncBaseTransport = AsyncClientTransport(http_client)
         else:
-            pool = transport or httpx.AsyncHTTPTransport(proxy=config.proxy, verify=config.verify)
+            pool = transport or AsyncLazyTransport(
+                lambda: httpx.AsyncHTTPTransport(proxy=config.proxy, verify=config.verify)
+            )
         self._setup(config, tokens, pool, owns_pool=True)
 
     def _setup(self, config: ClientConfig, tokens: Tokens, pool: httpx.AsyncBaseTransport, *, owns_pool: bool) -> None:
@@ -125,7 +128,7 @@ class AsyncClient(TokenAttributes):
         self._is_copy = not owns_pool
         self._http = httpx.AsyncClient(
             base_url=config.product_url,
-            auth=AsyncDaisysAuth(tokens, config.public_paths, config.timeout.as_dict()),
+            auth=AsyncDaisysAuth(tokens, config.public_paths, config.timeout.as_dict(), config.headers),
             headers=dict(config.headers),
             timeout=config.timeout,
             transport=AsyncRetryTransport(pool, config.retry, owns_inner=owns_pool),
@@ -166,6 +169,8 @@ class AsyncClient(TokenAttributes):
             request = next(flow)
             while True:
                 request.extensions.setdefault("timeout", self._config.timeout.as_dict())
+                for name, value in self._config.headers.items():  # built by Tokens: no client header yet
+                    request.headers.setdefault(name, value)
                 response = await self._http.send(request, auth=None)
                 request = flow.send(response)
         except StopIteration as done:

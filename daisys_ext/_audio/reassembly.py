@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from . import DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_BUFFERED_FRAMES
 from .frames import AudioFrame
 from .wav import WavError, WavFormat, parse_wav_header, wav_header
 
@@ -28,8 +29,6 @@ __all__ = [
     "assemble_wav",
 ]
 
-DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024
-DEFAULT_MAX_BUFFERED_FRAMES = 4096
 _MAX_WAV_DATA = 0xFFFFFFFF - 36 - 1
 
 Key = tuple[int, int | None]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import httpx
 
-from .._audio.reassembly import DEFAULT_MAX_BUFFERED_BYTES
+from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._config import ClientConfig, Verify, credentials_from_env
 from .._errors import DaisysConnectionError, DaisysError, DaisysHTTPError, DaisysInputError, DaisysNotFoundError
 from .._files import AudioSink
@@ -30,7 +30,7 @@ from .._logging import redact_logs
 from .._synchronization import call, choose_callback, sleep
 from .auth import DaisysAuth
 from .hooks import event_hooks
-from .retry import ClientTransport, RetryTransport
+from .transports import AsyncLazyTransport, ClientTransport, RetryTransport
 
 if TYPE_CHECKING:
     from daisys_speak_api import AuthenticatedClient
@@ -116,7 +116,9 @@ class Client(TokenAttributes):
         if http_client is not None:
             pool: httpx.BaseTransport = ClientTransport(http_client)
         else:
-            pool = transport or httpx.HTTPTransport(proxy=config.proxy, verify=config.verify)
+            pool = transport or AsyncLazyTransport(
+                lambda: httpx.HTTPTransport(proxy=config.proxy, verify=config.verify)
+            )
         self._setup(config, tokens, pool, owns_pool=True)
 
     def _setup(self, config: ClientConfig, tokens: Tokens, pool: httpx.BaseTransport, *, owns_pool: bool) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 
-from .._audio.reassembly import DEFAULT_MAX_BUFFERED_BYTES
+from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._bodies import take_generate, voice_generate
 from .._deadline import deadline_after, expired, remaining
 from .._errors import (

@@ -28,10 +28,9 @@ from daisys_speak_api.models import (
     WebsocketStatus,
 )
 
+from .._audio import DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_BUFFERED_FRAMES
 from .._audio.frames import DaisysFrameDecoder, FrameDecoder, FrameError
 from .._audio.reassembly import (
-    DEFAULT_MAX_BUFFERED_BYTES,
-    DEFAULT_MAX_BUFFERED_FRAMES,
     Event,
     Reassembler,
     ReassemblyError,

@@ -3,11 +3,42 @@
 from daisys_ext.testing import Emulator
 with Emulator(take_seconds=0.3) as emu:
     ...  # point a client at emu.api_url with emu.email / emu.password
+
+Each name is imported on first use (PEP 562): the pytest plugin imports this package in
+every pytest run of every project that installs daisys-ext, so it must cost nothing until
+a fixture is used. It never imports the client.
 """
 
-from ._emulator import Emulator
-from ._options import Options
-from ._record import Headers, RecordedRequest
-from ._webhooks import WebhookDelivery
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._emulator import Emulator
+    from ._options import Options
+    from ._record import Headers, RecordedRequest
+    from ._webhooks import WebhookDelivery
+
+_WHERE = {
+    "Emulator": "._emulator",
+    "Options": "._options",
+    "Headers": "._record",
+    "RecordedRequest": "._record",
+    "WebhookDelivery": "._webhooks",
+}
 
 __all__ = ["Emulator", "Headers", "Options", "RecordedRequest", "WebhookDelivery"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'daisys_ext.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

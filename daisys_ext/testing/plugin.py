@@ -3,16 +3,22 @@
 One Emulator (take_seconds=0.2, so generation is quick) is started per test session and reset before every test
 that uses it: voices, takes, recorded requests and webhook deliveries are forgotten and options are restored,
 so a test may freely change `fail_rate` and friends. Tokens survive the reset.
+
+pytest loads this module in every run of every project that installs daisys-ext, so it imports nothing but
+pytest: the emulator and the client are imported by the fixtures, when a test first uses one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ._emulator import Emulator
+if TYPE_CHECKING:
+    from daisys_ext._sync.client import Client
+
+    from ._emulator import Emulator
 
 TAKE_SECONDS = 0.2
 
@@ -20,6 +26,8 @@ TAKE_SECONDS = 0.2
 @pytest.fixture(scope="session")
 def daisys_emulator_session() -> Iterator[Emulator]:
     """The session's running Emulator, not reset between tests (prefer `daisys_emulator`)."""
+    from ._emulator import Emulator
+
     with Emulator(take_seconds=TAKE_SECONDS) as emulator:
         yield emulator
 
@@ -32,9 +40,9 @@ def daisys_emulator(daisys_emulator_session: Emulator) -> Emulator:
 
 
 @pytest.fixture
-def daisys_client(daisys_emulator: Emulator) -> Iterator[Any]:
+def daisys_client(daisys_emulator: Emulator) -> Iterator[Client]:
     """A `daisys_ext.Client` logged in to `daisys_emulator`, closed after the test."""
-    from daisys_ext import Client  # lazily: the emulator itself never depends on the client
+    from daisys_ext._sync.client import Client  # lazily: the emulator itself never depends on the client
 
     client = Client(
         email=daisys_emulator.email,

@@ -1,6 +1,9 @@
-"""``AsyncRetryTransport``: retries what ``RetryPolicy`` allows, around another httpx transport."""
+"""The httpx transports under the client: retries, a pool made on first use, and a caller's own httpx client."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
 
 import httpx
 
@@ -55,3 +58,29 @@ class AsyncClientTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         return None
+
+
+class AsyncLazyTransport(httpx.AsyncBaseTransport):
+    """The connection pool, made by the first request rather than with the client.
+
+    Loading the TLS trust store takes tens of milliseconds, which a program that makes a
+    client at start-up and uses it later (or never) need not pay up front.
+    """
+
+    def __init__(self, make: Callable[[], httpx.AsyncBaseTransport]) -> None:
+        self._make = make
+        self._inner: httpx.AsyncBaseTransport | None = None
+        self._lock = threading.Lock()  # never held across an await: only while the pool is made
+
+    def _pool(self) -> httpx.AsyncBaseTransport:
+        with self._lock:
+            if self._inner is None:
+                self._inner = self._make()
+            return self._inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await (self._inner or self._pool()).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._inner is not None:
+            await self._inner.aclose()

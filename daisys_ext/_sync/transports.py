@@ -1,7 +1,10 @@
-# Generated from daisys_ext/_async/retry.py by scripts/unasync.py: edit that one, then `make unasync`.
-"""``RetryTransport``: retries what ``RetryPolicy`` allows, around another httpx transport."""
+# Generated from daisys_ext/_async/transports.py by scripts/unasync.py: edit that one, then `make unasync`.
+"""The httpx transports under the client: retries, a pool made on first use, and a caller's own httpx client."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
 
 import httpx
 
@@ -56,3 +59,29 @@ class ClientTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         return None
+
+
+class AsyncLazyTransport(httpx.BaseTransport):
+    """The connection pool, made by the first request rather than with the client.
+
+    Loading the TLS trust store takes tens of milliseconds, which a program that makes a
+    client at start-up and uses it later (or never) need not pay up front.
+    """
+
+    def __init__(self, make: Callable[[], httpx.BaseTransport]) -> None:
+        self._make = make
+        self._inner: httpx.BaseTransport | None = None
+        self._lock = threading.Lock()  # never held across an await: only while the pool is made
+
+    def _pool(self) -> httpx.BaseTransport:
+        with self._lock:
+            if self._inner is None:
+                self._inner = self._make()
+            return self._inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return (self._inner or self._pool()).handle_request(request)
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
