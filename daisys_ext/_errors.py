@@ -19,33 +19,6 @@ from ._logging import redact_text, redact_url
 if TYPE_CHECKING:
     from daisys_speak_api.models import HTTPValidationError
 
-__all__ = [
-    "DaisysAuthenticationError",
-    "DaisysConnectionError",
-    "DaisysCredentialsError",
-    "DaisysDeletionError",
-    "DaisysError",
-    "DaisysGenerateError",
-    "DaisysHTTPError",
-    "DaisysInputError",
-    "DaisysNotFoundError",
-    "DaisysRateLimitError",
-    "DaisysServerError",
-    "DaisysTakeDeletionError",
-    "DaisysTakeGenerateError",
-    "DaisysTimeoutError",
-    "DaisysUpdateError",
-    "DaisysValidationError",
-    "DaisysVoiceDeletionError",
-    "DaisysVoiceGenerateError",
-    "DaisysVoiceUpdateError",
-    "DaisysWebsocketConnectError",
-    "DaisysWebsocketError",
-    "DaisysWebsocketGenerateError",
-    "DaisysWebsocketStreamError",
-    "HTTPStatusError",
-]
-
 
 class DaisysError(RuntimeError):
     """Base of every error daisys_ext raises."""

@@ -85,6 +85,13 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when - (time.time() if now is None else now))
 
 
+def request_deadline(request: httpx.Request, default: float) -> float:
+    """Seconds for all attempts of ``request``: its own longest timeout, so an audio download
+    (``audio_timeout``) is not cut to an API call's; ``default`` for a request without any."""
+    timeouts = [value for value in request.extensions.get("timeout", {}).values() if value is not None]
+    return max(timeouts, default=default)
+
+
 def _clip_timeouts(request: httpx.Request, remaining: float) -> None:
     timeouts = request.extensions.get("timeout", {})
     request.extensions["timeout"] = {
@@ -101,7 +108,7 @@ class Attempts:
     def __init__(self, policy: RetryPolicy, request: httpx.Request) -> None:
         self.policy = policy
         self.request = request
-        self.deadline = time.monotonic() + policy.deadline
+        self.deadline = time.monotonic() + request_deadline(request, policy.deadline)
         self.count = 0
 
     def begin(self) -> None:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from daisys_ext._http.presigned import PresignedCache, is_presigned, presigned_expiry
-from daisys_ext._http.retry import RetryPolicy, parse_retry_after
+from daisys_ext._http.retry import Attempts, RetryPolicy, parse_retry_after
 from daisys_ext._http.waiting import PollSchedule, batches
 from daisys_ext._logging import RedactingFilter, redact_text, redact_url
 
@@ -53,6 +53,22 @@ def test_retries_stop_at_max_and_at_the_deadline() -> None:
     p = policy(max_retries=2)
     assert p.delay(2, "GET", status=503, remaining=60) is None
     assert p.delay(0, "GET", status=503, retry_after="5", remaining=4.0) is None
+
+
+def test_each_request_keeps_its_own_timeouts_under_the_deadline() -> None:
+    """An audio download (audio_timeout 300 s) is not cut to an API call's 30 s; an API call is."""
+    policy = RetryPolicy(deadline=30.0)
+    audio = httpx.Request("GET", "https://storage.example/a.wav")
+    audio.extensions["timeout"] = httpx.Timeout(300.0, connect=10.0).as_dict()
+    Attempts(policy, audio).begin()
+    assert audio.extensions["timeout"]["read"] == pytest.approx(300.0, abs=1.0)
+    assert audio.extensions["timeout"]["connect"] == 10.0
+    api = httpx.Request("GET", "https://api.daisys.ai/v1/speak/takes")
+    api.extensions["timeout"] = {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+    attempts = Attempts(policy, api)
+    attempts.deadline -= 25.0  # 25 s went on earlier attempts
+    attempts.begin()
+    assert api.extensions["timeout"]["read"] == pytest.approx(5.0, abs=0.5)
 
 
 def test_retry_after_is_honoured_and_capped() -> None:
