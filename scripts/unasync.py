@@ -31,6 +31,7 @@ NAMES = {
     "AsyncDaisysAuth": "DaisysAuth",
     "AsyncRetryTransport": "RetryTransport",
     "AsyncClientTransport": "ClientTransport",
+    "AsyncLazyTransport": "LazyTransport",
     "AsyncConnection": "Connection",
     "AsyncWorkers": "Workers",
     "AsyncFlow": "Flow",
@@ -86,6 +87,18 @@ def unasync(source: str, name: str) -> str:
     return header + text
 
 
+# The official SDK's parameter name, which the sync client takes too (and refuses).
+ALLOWED = {"async_callback"}
+LEFTOVER = re.compile(r"\b(Async[A-Z]\w*|async_\w+|asyncio\w*|aiter\w*|anext|__a(?:enter|exit|iter|next)__)\b")
+
+
+def _check_leftovers(name: str, text: str) -> None:
+    """A name with an async flavour left in the sync code is one missing from NAMES: say which."""
+    found = sorted(set(LEFTOVER.findall(text)) - ALLOWED)
+    if found:
+        raise SystemExit(f"scripts/unasync.py: add to NAMES what {name} still has in its sync form: {', '.join(found)}")
+
+
 def _tidy(folder: Path) -> None:
     """Sort imports and drop those left unused (names that differed only in flavour), as ruff does."""
     ruff = Path(sys.executable).parent / "ruff"
@@ -106,6 +119,7 @@ def generate() -> dict[str, str]:
                 text = '"""The synchronous clients, generated from ``_async/`` by ``scripts/unasync.py``."""\n'
             else:
                 text = unasync(text, path.name)
+                _check_leftovers(path.name, text)
             (folder / path.name).write_text(text)
         _tidy(folder)
         return {path.name: path.read_text() for path in sorted(folder.glob("*.py"))}

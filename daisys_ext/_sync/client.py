@@ -30,7 +30,7 @@ from .._logging import redact_logs
 from .._synchronization import call, choose_callback, sleep
 from .auth import DaisysAuth
 from .hooks import event_hooks
-from .transports import AsyncLazyTransport, ClientTransport, RetryTransport
+from .transports import ClientTransport, LazyTransport, RetryTransport
 
 if TYPE_CHECKING:
     from daisys_speak_api import AuthenticatedClient
@@ -64,8 +64,8 @@ class Client(TokenAttributes):
     ``default_headers`` go with every API request; ``proxy`` and ``verify`` (True, False, a
     CA bundle's path or an ``ssl.SSLContext``) apply to the API, storage and websocket
     connections alike. ``http_client`` sends through a configured ``httpx.Client`` of
-    your own (its pool, proxy and TLS), which you close; this client still adds its auth,
-    retries and hooks around it.
+    your own (its pool, proxy, TLS, event hooks, and its headers on API requests), which you
+    close; this client still adds its auth, retries and hooks around it.
     """
 
     def __init__(
@@ -114,9 +114,10 @@ class Client(TokenAttributes):
             refresh_token=refresh_token,
         )
         if http_client is not None:
+            config = config.beneath(http_client.headers)  # its own headers go with API requests too
             pool: httpx.BaseTransport = ClientTransport(http_client)
         else:
-            pool = transport or AsyncLazyTransport(
+            pool = transport or LazyTransport(
                 lambda: httpx.HTTPTransport(proxy=config.proxy, verify=config.verify)
             )
         self._setup(config, tokens, pool, owns_pool=True)
@@ -128,7 +129,7 @@ class Client(TokenAttributes):
         self._is_copy = not owns_pool
         self._http = httpx.Client(
             base_url=config.product_url,
-            auth=DaisysAuth(tokens, config.public_paths, config.timeout.as_dict()),
+            auth=DaisysAuth(tokens, config.public_paths, config.timeout.as_dict(), config.headers),
             headers=dict(config.headers),
             timeout=config.timeout,
             transport=RetryTransport(pool, config.retry, owns_inner=owns_pool),
@@ -169,6 +170,8 @@ class Client(TokenAttributes):
             request = next(flow)
             while True:
                 request.extensions.setdefault("timeout", self._config.timeout.as_dict())
+                for name, value in self._config.headers.items():  # built by Tokens: no client header yet
+                    request.headers.setdefault(name, value)
                 response = self._http.send(request, auth=None)
                 request = flow.send(response)
         except StopIteration as done:

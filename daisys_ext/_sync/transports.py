@@ -61,7 +61,7 @@ class ClientTransport(httpx.BaseTransport):
         return None
 
 
-class AsyncLazyTransport(httpx.BaseTransport):
+class LazyTransport(httpx.BaseTransport):
     """The connection pool, made by the first request rather than with the client.
 
     Loading the TLS trust store takes tens of milliseconds, which a program that makes a
