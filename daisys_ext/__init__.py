@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from httpx import HTTPStatusError
+
     from daisys_speak_api.models import (
         AffectProsody,
         AudioFormat,
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
         DaisysInputError,
         DaisysNotFoundError,
         DaisysRateLimitError,
+        DaisysResponseError,
         DaisysServerError,
         DaisysTakeDeletionError,
         DaisysTakeGenerateError,
@@ -66,7 +69,6 @@ if TYPE_CHECKING:
         DaisysWebsocketError,
         DaisysWebsocketGenerateError,
         DaisysWebsocketStreamError,
-        HTTPStatusError,
     )
     from ._factory import DaisysAPI
     from ._http.waiting import PollSchedule
@@ -108,6 +110,7 @@ _ERRORS = (
     "DaisysInputError",
     "DaisysNotFoundError",
     "DaisysRateLimitError",
+    "DaisysResponseError",
     "DaisysServerError",
     "DaisysTakeDeletionError",
     "DaisysTakeGenerateError",
@@ -157,6 +160,7 @@ __all__ = [
     "DaisysInputError",
     "DaisysNotFoundError",
     "DaisysRateLimitError",
+    "DaisysResponseError",
     "DaisysServerError",
     "DaisysTakeDeletionError",
     "DaisysTakeGenerateError",

@@ -92,6 +92,15 @@ class DaisysServerError(DaisysHTTPError):
     """The service failed (5xx), still so after the retries allowed."""
 
 
+class DaisysResponseError(DaisysError):
+    """An answer that cannot be understood: not JSON, not the shape the route promises, a redirect
+    without a Location or in a loop. ``response`` is the answer, where there is one."""
+
+    def __init__(self, message: str, response: httpx.Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+
+
 class DaisysGenerateError(DaisysError):
     """Generation ended in error; ``response`` holds the take(s) or voice(s) as last seen."""
 

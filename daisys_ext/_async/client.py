@@ -19,8 +19,15 @@ import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._config import ClientConfig, Verify, credentials_from_env
-from .._errors import DaisysConnectionError, DaisysError, DaisysHTTPError, DaisysInputError, DaisysNotFoundError
+from .._errors import (
+    DaisysConnectionError,
+    DaisysError,
+    DaisysHTTPError,
+    DaisysInputError,
+    DaisysNotFoundError,
+)
 from .._files import AudioSink
+from .._http.answers import parsed, parsed_list, unreadable
 from .._http.credentials import TokenAttributes
 from .._http.presigned import PresignedCache, is_presigned, same_origin, storage_request
 from .._http.tokens import Tokens
@@ -224,30 +231,24 @@ class AsyncClient(TokenAttributes):
         from daisys_speak_api.api.info import get_version
         from daisys_speak_api.models import Version
 
-        from .._http.answers import parsed
-
-        answer = await get_version.asyncio_detailed(client=self._api)
-        return parsed(answer.parsed, Version, "version")
+        answer = await self._call("version", lambda: get_version.asyncio_detailed(client=self._api))
+        return parsed(answer, Version, "version")
 
     async def get_models(self) -> list[TTSModel]:
         """The text-to-speech models this account may use."""
         from daisys_speak_api.api.models import get_models
         from daisys_speak_api.models import TTSModel
 
-        from .._http.answers import parsed_list
-
-        answer = await get_models.asyncio_detailed(client=self._api)
-        return parsed_list(answer.parsed, TTSModel, "get_models")
+        answer = await self._call("get_models", lambda: get_models.asyncio_detailed(client=self._api))
+        return parsed_list(answer, TTSModel, "get_models")
 
     async def get_model(self, model_name: str) -> TTSModel:
         """One model by name."""
         from daisys_speak_api.api.models import get_model
         from daisys_speak_api.models import TTSModel
 
-        from .._http.answers import parsed
-
-        answer = await get_model.asyncio_detailed(model_name, client=self._api)
-        return parsed(answer.parsed, TTSModel, "get_model")
+        answer = await self._call("get_model", lambda: get_model.asyncio_detailed(model_name, client=self._api))
+        return parsed(answer, TTSModel, "get_model")
 
     # -- voices ------------------------------------------------------------------------
 
@@ -265,22 +266,22 @@ class AsyncClient(TokenAttributes):
         from daisys_speak_api.models import VoiceInfo
 
         from .._bodies import ids_query
-        from .._http.answers import parsed_list
 
-        answer = await get_voices.asyncio_detailed(
-            client=self._api, voice_id=ids_query(voice_ids), length=length, page=page, older=older, newer=newer
+        answer = await self._call(
+            "get_voices",
+            lambda: get_voices.asyncio_detailed(
+                client=self._api, voice_id=ids_query(voice_ids), length=length, page=page, older=older, newer=newer
+            ),
         )
-        return parsed_list(answer.parsed, VoiceInfo, "get_voices")
+        return parsed_list(answer, VoiceInfo, "get_voices")
 
     async def get_voice(self, voice_id: str) -> VoiceInfo:
         """One voice by id."""
         from daisys_speak_api.api.voices import get_voice
         from daisys_speak_api.models import VoiceInfo
 
-        from .._http.answers import parsed
-
-        answer = await get_voice.asyncio_detailed(voice_id, client=self._api)
-        return parsed(answer.parsed, VoiceInfo, "get_voice")
+        answer = await self._call("get_voice", lambda: get_voice.asyncio_detailed(voice_id, client=self._api))
+        return parsed(answer, VoiceInfo, "get_voice")
 
     async def generate_voice(
         self,
@@ -301,7 +302,6 @@ class AsyncClient(TokenAttributes):
         from daisys_speak_api.models import VoiceInfo
 
         from .._bodies import voice_generate
-        from .._http.answers import parsed
 
         body = voice_generate(
             name,
@@ -313,8 +313,10 @@ class AsyncClient(TokenAttributes):
             example_take=example_take,
             done_webhook=done_webhook,
         )
-        answer = await generate_voice.asyncio_detailed(client=self._api, body=body)
-        voice = parsed(answer.parsed, VoiceInfo, "generate_voice")
+        answer = await self._call(
+            "generate_voice", lambda: generate_voice.asyncio_detailed(client=self._api, body=body)
+        )
+        voice = parsed(answer, VoiceInfo, "generate_voice")
         if not wait:
             return voice
         return cast(
@@ -339,12 +341,12 @@ class AsyncClient(TokenAttributes):
         from .._errors import DaisysVoiceUpdateError
 
         body = voice_update(name, gender, description, default_style, default_prosody)
-        return _succeeded(
-            await self._answer(lambda: update_voice.asyncio_detailed(voice_id, client=self._api, body=body)),
-            DaisysVoiceUpdateError,
-            f"Voice {voice_id} failed to update",
-            raise_on_error,
+        result = await self._call(
+            "update_voice",
+            lambda: update_voice.asyncio_detailed(voice_id, client=self._api, body=body),
+            missing_ok=True,
         )
+        return _succeeded(result, DaisysVoiceUpdateError, f"Voice {voice_id} failed to update", raise_on_error)
 
     async def delete_voice(self, voice_id: str, raise_on_error: bool = True) -> bool:
         """Delete a voice; False (or, by default, `DaisysVoiceDeletionError`) when it could not be."""
@@ -352,12 +354,10 @@ class AsyncClient(TokenAttributes):
 
         from .._errors import DaisysVoiceDeletionError
 
-        return _succeeded(
-            await self._answer(lambda: delete_voice.asyncio_detailed(voice_id, client=self._api)),
-            DaisysVoiceDeletionError,
-            f"Voice {voice_id} failed to delete",
-            raise_on_error,
+        result = await self._call(
+            "delete_voice", lambda: delete_voice.asyncio_detailed(voice_id, client=self._api), missing_ok=True
         )
+        return _succeeded(result, DaisysVoiceDeletionError, f"Voice {voice_id} failed to delete", raise_on_error)
 
     async def wait_for_voices(
         self,
@@ -400,22 +400,22 @@ class AsyncClient(TokenAttributes):
         from daisys_speak_api.models import TakeResponse
 
         from .._bodies import ids_query
-        from .._http.answers import parsed_list
 
-        answer = await get_takes.asyncio_detailed(
-            client=self._api, take_id=ids_query(take_ids), length=length, page=page, older=older, newer=newer
+        answer = await self._call(
+            "get_takes",
+            lambda: get_takes.asyncio_detailed(
+                client=self._api, take_id=ids_query(take_ids), length=length, page=page, older=older, newer=newer
+            ),
         )
-        return parsed_list(answer.parsed, TakeResponse, "get_takes")
+        return parsed_list(answer, TakeResponse, "get_takes")
 
     async def get_take(self, take_id: str) -> TakeResponse:
         """One take by id."""
         from daisys_speak_api.api.takes import get_take
         from daisys_speak_api.models import TakeResponse
 
-        from .._http.answers import parsed
-
-        answer = await get_take.asyncio_detailed(take_id, client=self._api)
-        return parsed(answer.parsed, TakeResponse, "get_take")
+        answer = await self._call("get_take", lambda: get_take.asyncio_detailed(take_id, client=self._api))
+        return parsed(answer, TakeResponse, "get_take")
 
     async def generate_take(
         self,
@@ -440,7 +440,6 @@ class AsyncClient(TokenAttributes):
         from daisys_speak_api.models import TakeResponse
 
         from .._bodies import take_generate
-        from .._http.answers import parsed
 
         body = take_generate(
             voice_id,
@@ -452,8 +451,8 @@ class AsyncClient(TokenAttributes):
             done_webhook=done_webhook,
             user_data=user_data,
         )
-        answer = await generate_take.asyncio_detailed(client=self._api, body=body)
-        take = parsed(answer.parsed, TakeResponse, "generate_take")
+        answer = await self._call("generate_take", lambda: generate_take.asyncio_detailed(client=self._api, body=body))
+        take = parsed(answer, TakeResponse, "generate_take")
         if not wait:
             return take
         return cast(
@@ -471,10 +470,11 @@ class AsyncClient(TokenAttributes):
         from daisys_speak_api.api.takes import generate_take
         from daisys_speak_api.models import TakeResponse
 
-        from .._http.answers import parsed_list
-
-        answer = await generate_take.asyncio_detailed(client=self._api, body=list(request))
-        takes = parsed_list(answer.parsed, TakeResponse, "generate_takes")
+        bodies = list(request)
+        answer = await self._call(
+            "generate_takes", lambda: generate_take.asyncio_detailed(client=self._api, body=bodies)
+        )
+        takes = parsed_list(answer, TakeResponse, "generate_takes")
         if not wait:
             return takes
         done = await self.wait_for_takes([t.take_id for t in takes], raise_on_error=raise_on_error, timeout=timeout)
@@ -486,12 +486,10 @@ class AsyncClient(TokenAttributes):
 
         from .._errors import DaisysTakeDeletionError
 
-        return _succeeded(
-            await self._answer(lambda: delete_take.asyncio_detailed(take_id, client=self._api)),
-            DaisysTakeDeletionError,
-            f"Take {take_id} failed to delete",
-            raise_on_error,
+        result = await self._call(
+            "delete_take", lambda: delete_take.asyncio_detailed(take_id, client=self._api), missing_ok=True
         )
+        return _succeeded(result, DaisysTakeDeletionError, f"Take {take_id} failed to delete", raise_on_error)
 
     async def wait_for_takes(
         self,
@@ -550,12 +548,22 @@ class AsyncClient(TokenAttributes):
             await async_sleep(tracker.pause(pause, deadline))
         return tracker.results()
 
-    async def _answer(self, send: Callable[[], Awaitable[Any]]) -> Any:
-        """The parsed answer of a generated call, or None for a 404 (the thing is not there)."""
+    async def _call(self, what: str, send: Callable[[], Awaitable[Any]], *, missing_ok: bool = False) -> Any:
+        """A generated call's parsed answer (None for a 404 when ``missing_ok``: the thing is not there).
+
+        The generated parser raises whatever ``json`` or ``from_dict`` raise on an answer that
+        is not what the route promises; that becomes `DaisysResponseError`, with the answer.
+        """
         try:
             return (await send()).parsed
         except DaisysNotFoundError:
-            return None
+            if missing_ok:
+                return None
+            raise
+        except DaisysError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise unreadable(what, exc) from None
 
     # -- audio -------------------------------------------------------------------------
 
@@ -576,7 +584,7 @@ class AsyncClient(TokenAttributes):
         answer = await get_take_audio.asyncio_detailed(take_id, wanted, client=self._api)
         location = answer.headers.get("location")
         if answer.status_code != 307 or not location:
-            raise DaisysError(f"GET takes/{take_id}/{format} answered {answer.status_code} without a Location.")
+            raise unreadable("get_take_audio_url", f"answered {answer.status_code} without a Location to the audio")
         location = str(httpx.URL(self._config.product_url).join(location))
         self._presigned.put(take_id, format, location)
         return location
@@ -589,14 +597,22 @@ class AsyncClient(TokenAttributes):
             request = storage_request(url) if foreign else self._http.build_request("GET", url)
             request.extensions["timeout"] = self._config.audio_timeout.as_dict()
             try:
-                if foreign:
-                    return await self._http.send(request, auth=None, stream=True, follow_redirects=True)
-                return await self._http.send(request, stream=True)
+                # httpx drops the Authorization header on a redirect to another origin.
+                auth = None if foreign else httpx.USE_CLIENT_DEFAULT
+                response = await self._http.send(request, auth=auth, stream=True, follow_redirects=True)
+            except httpx.TooManyRedirects:
+                hops = self._http.max_redirects
+                raise unreadable("get_take_audio", f"the storage redirected more than {hops} times") from None
             except DaisysHTTPError as exc:
                 # A cached URL the storage no longer honours: ask the API for a fresh one, once.
                 if exc.status_code != 403 or attempt:
                     raise
                 self._presigned.forget(take_id, format)
+                continue
+            if response.status_code >= 300:  # a redirect without a Location to follow
+                await response.aclose()
+                raise unreadable("get_take_audio", f"the storage answered {response.status_code}, not the audio")
+            return response
         raise AssertionError("unreachable")
 
     async def get_take_audio(
@@ -609,14 +625,20 @@ class AsyncClient(TokenAttributes):
         read-only memory map of the file. Without ``file`` the bytes are returned. Only wav
         can be fetched before the take is ready (it streams while it is generated).
         """
+        with AudioSink(file) as sink:
+            await self._download(take_id, format, sink)
+        return sink.result()
+
+    async def _download(self, take_id: str, format: str, sink: AudioSink) -> None:
+        """Stream a take's audio into ``sink``; a connection broken midway is a `DaisysConnectionError`."""
         response = await self._open_audio(take_id, format)
         try:
-            with AudioSink(file) as sink:
-                async for chunk in response.aiter_bytes():
-                    sink.write(chunk)
+            async for chunk in response.aiter_bytes():
+                sink.write(chunk)
+        except httpx.TransportError as exc:
+            raise broken_stream(take_id, exc) from exc
         finally:
             await response.aclose()
-        return sink.result()
 
     def stream_take_audio(self, take_id: str, format: str = "wav") -> AsyncAudioStream:
         """Iterate over a take's audio as it arrives; works before the take is ready (wav).
@@ -624,7 +646,7 @@ class AsyncClient(TokenAttributes):
         Use as ``async with client.stream_take_audio(take_id) as stream: async for chunk in
         stream: ...`` (or iterate directly).
         """
-        return AsyncAudioStream(lambda: self._open_audio(take_id, format))
+        return AsyncAudioStream(lambda: self._open_audio(take_id, format), take_id)
 
     async def speak(
         self,
@@ -645,18 +667,12 @@ class AsyncClient(TokenAttributes):
 
         audio_format(format)  # refuse an unknown format before generating anything
         take = await self.generate_take(voice_id, text, wait=format != "wav", **take_options)
-        sink = AudioSink(file)
-        with sink:
-            response = await self._open_audio(take.take_id, format)
+        with AudioSink(file) as sink:
             try:
-                async for chunk in response.aiter_bytes():
-                    sink.write(chunk)
-            except httpx.TransportError as exc:
-                # The stream broke: say whether generation failed or the connection did.
-                await self.wait_for_takes(take.take_id)
-                raise DaisysConnectionError(f"The audio stream of take {take.take_id} broke: {exc}") from exc
-            finally:
-                await response.aclose()
+                await self._download(take.take_id, format, sink)
+            except DaisysConnectionError:
+                await self.wait_for_takes(take.take_id)  # raises the take's own error if generation failed
+                raise
             take = cast("TakeResponse", await self.wait_for_takes(take.take_id))
         return take
 
@@ -704,26 +720,33 @@ class AsyncClient(TokenAttributes):
         from daisys_speak_api.api.websocket import get_websocket_url, get_worker_websocket_url
         from daisys_speak_api.models import WebsocketUrl, WorkerWebsocketUrl
 
-        from .._http.answers import parsed
-
         if voice_id is not None and model is None:
             model = (await self.get_voice(voice_id)).model
         if not model:
             raise DaisysInputError("websocket_url needs a model or a voice_id.")
         try:
             try:
-                answer = await get_worker_websocket_url.asyncio_detailed(model, client=self._api)
-                return parsed(answer.parsed, WorkerWebsocketUrl, "websocket_url").worker_websocket_url
+                answer = await self._call(
+                    "websocket_url", lambda: get_worker_websocket_url.asyncio_detailed(model, client=self._api)
+                )
+                return parsed(answer, WorkerWebsocketUrl, "websocket_url").worker_websocket_url
             except DaisysNotFoundError as exc:
                 if "model" in str(exc.detail).lower():
                     raise
                 # A service with only the form the endpoints page describes.
-                other = await get_websocket_url.asyncio_detailed(client=self._api, model=model)
-                return parsed(other.parsed, WebsocketUrl, "websocket_url").websocket_url
+                other = await self._call(
+                    "websocket_url", lambda: get_websocket_url.asyncio_detailed(client=self._api, model=model)
+                )
+                return parsed(other, WebsocketUrl, "websocket_url").websocket_url
         except DaisysError:
             if raise_on_error:
                 raise
             return None
+
+
+def broken_stream(take_id: str, exc: httpx.TransportError) -> DaisysConnectionError:
+    """The error for a take's audio whose connection broke in the middle."""
+    return DaisysConnectionError(f"The audio stream of take {take_id} broke: {type(exc).__name__}: {exc}")
 
 
 def _succeeded(result: Any, error: type[DaisysError], failed: str, raise_on_error: bool) -> bool:
@@ -738,8 +761,9 @@ def _succeeded(result: Any, error: type[DaisysError], failed: str, raise_on_erro
 class AsyncAudioStream:
     """A take's audio as an iterator of byte chunks, opened on first use and closed at the end."""
 
-    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]]) -> None:
+    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]], take_id: str) -> None:
         self._open = open_response
+        self._take_id = take_id
         self._response: httpx.Response | None = None
 
     async def __aenter__(self) -> AsyncAudioStream:
@@ -756,6 +780,8 @@ class AsyncAudioStream:
         try:
             async for chunk in self._response.aiter_bytes():
                 yield chunk
+        except httpx.TransportError as exc:
+            raise broken_stream(self._take_id, exc) from exc
         finally:
             await self.aclose()
 

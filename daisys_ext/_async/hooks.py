@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from .._errors import http_error
-from .._http.hooks import is_error, log_request, log_response
+from .._http.hooks import is_error, log_request, log_response, remember
 
 
 async def on_request(request: httpx.Request) -> None:
@@ -17,6 +17,7 @@ async def on_request(request: httpx.Request) -> None:
 
 async def on_response(response: httpx.Response) -> None:
     log_response(response)
+    remember(response)
     if is_error(response):
         await response.aread()
         raise http_error(response)

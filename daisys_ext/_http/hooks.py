@@ -9,6 +9,7 @@ is left to the auth flow, which renews the token and retries. The hooks themselv
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 
 import httpx
 
@@ -32,3 +33,17 @@ def is_error(response: httpx.Response) -> bool:
     if response.status_code < 400:
         return False
     return not (response.status_code == 401 and response.request.extensions.get(MANAGED))
+
+
+# The last answer the hooks saw in this thread or task: the generated parser raises on an
+# answer it cannot read without handing the answer over, and the typed error wants it.
+_last_response: ContextVar[httpx.Response | None] = ContextVar("daisys_ext_last_response", default=None)
+
+
+def remember(response: httpx.Response) -> None:
+    _last_response.set(response)
+
+
+def last_response() -> httpx.Response | None:
+    """The answer the hooks saw last in this thread or task, if any."""
+    return _last_response.get()

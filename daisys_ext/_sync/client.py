@@ -20,8 +20,15 @@ import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._config import ClientConfig, Verify, credentials_from_env
-from .._errors import DaisysConnectionError, DaisysError, DaisysHTTPError, DaisysInputError, DaisysNotFoundError
+from .._errors import (
+    DaisysConnectionError,
+    DaisysError,
+    DaisysHTTPError,
+    DaisysInputError,
+    DaisysNotFoundError,
+)
 from .._files import AudioSink
+from .._http.answers import parsed, parsed_list, unreadable
 from .._http.credentials import TokenAttributes
 from .._http.presigned import PresignedCache, is_presigned, same_origin, storage_request
 from .._http.tokens import Tokens
@@ -225,30 +232,24 @@ class Client(TokenAttributes):
         from daisys_speak_api.api.info import get_version
         from daisys_speak_api.models import Version
 
-        from .._http.answers import parsed
-
-        answer = get_version.sync_detailed(client=self._api)
-        return parsed(answer.parsed, Version, "version")
+        answer = self._call("version", lambda: get_version.sync_detailed(client=self._api))
+        return parsed(answer, Version, "version")
 
     def get_models(self) -> list[TTSModel]:
         """The text-to-speech models this account may use."""
         from daisys_speak_api.api.models import get_models
         from daisys_speak_api.models import TTSModel
 
-        from .._http.answers import parsed_list
-
-        answer = get_models.sync_detailed(client=self._api)
-        return parsed_list(answer.parsed, TTSModel, "get_models")
+        answer = self._call("get_models", lambda: get_models.sync_detailed(client=self._api))
+        return parsed_list(answer, TTSModel, "get_models")
 
     def get_model(self, model_name: str) -> TTSModel:
         """One model by name."""
         from daisys_speak_api.api.models import get_model
         from daisys_speak_api.models import TTSModel
 
-        from .._http.answers import parsed
-
-        answer = get_model.sync_detailed(model_name, client=self._api)
-        return parsed(answer.parsed, TTSModel, "get_model")
+        answer = self._call("get_model", lambda: get_model.sync_detailed(model_name, client=self._api))
+        return parsed(answer, TTSModel, "get_model")
 
     # -- voices ------------------------------------------------------------------------
 
@@ -266,22 +267,22 @@ class Client(TokenAttributes):
         from daisys_speak_api.models import VoiceInfo
 
         from .._bodies import ids_query
-        from .._http.answers import parsed_list
 
-        answer = get_voices.sync_detailed(
-            client=self._api, voice_id=ids_query(voice_ids), length=length, page=page, older=older, newer=newer
+        answer = self._call(
+            "get_voices",
+            lambda: get_voices.sync_detailed(
+                client=self._api, voice_id=ids_query(voice_ids), length=length, page=page, older=older, newer=newer
+            ),
         )
-        return parsed_list(answer.parsed, VoiceInfo, "get_voices")
+        return parsed_list(answer, VoiceInfo, "get_voices")
 
     def get_voice(self, voice_id: str) -> VoiceInfo:
         """One voice by id."""
         from daisys_speak_api.api.voices import get_voice
         from daisys_speak_api.models import VoiceInfo
 
-        from .._http.answers import parsed
-
-        answer = get_voice.sync_detailed(voice_id, client=self._api)
-        return parsed(answer.parsed, VoiceInfo, "get_voice")
+        answer = self._call("get_voice", lambda: get_voice.sync_detailed(voice_id, client=self._api))
+        return parsed(answer, VoiceInfo, "get_voice")
 
     def generate_voice(
         self,
@@ -302,7 +303,6 @@ class Client(TokenAttributes):
         from daisys_speak_api.models import VoiceInfo
 
         from .._bodies import voice_generate
-        from .._http.answers import parsed
 
         body = voice_generate(
             name,
@@ -314,8 +314,10 @@ class Client(TokenAttributes):
             example_take=example_take,
             done_webhook=done_webhook,
         )
-        answer = generate_voice.sync_detailed(client=self._api, body=body)
-        voice = parsed(answer.parsed, VoiceInfo, "generate_voice")
+        answer = self._call(
+            "generate_voice", lambda: generate_voice.sync_detailed(client=self._api, body=body)
+        )
+        voice = parsed(answer, VoiceInfo, "generate_voice")
         if not wait:
             return voice
         return cast(
@@ -340,12 +342,12 @@ class Client(TokenAttributes):
         from .._errors import DaisysVoiceUpdateError
 
         body = voice_update(name, gender, description, default_style, default_prosody)
-        return _succeeded(
-            self._answer(lambda: update_voice.sync_detailed(voice_id, client=self._api, body=body)),
-            DaisysVoiceUpdateError,
-            f"Voice {voice_id} failed to update",
-            raise_on_error,
+        result = self._call(
+            "update_voice",
+            lambda: update_voice.sync_detailed(voice_id, client=self._api, body=body),
+            missing_ok=True,
         )
+        return _succeeded(result, DaisysVoiceUpdateError, f"Voice {voice_id} failed to update", raise_on_error)
 
     def delete_voice(self, voice_id: str, raise_on_error: bool = True) -> bool:
         """Delete a voice; False (or, by default, `DaisysVoiceDeletionError`) when it could not be."""
@@ -353,12 +355,10 @@ class Client(TokenAttributes):
 
         from .._errors import DaisysVoiceDeletionError
 
-        return _succeeded(
-            self._answer(lambda: delete_voice.sync_detailed(voice_id, client=self._api)),
-            DaisysVoiceDeletionError,
-            f"Voice {voice_id} failed to delete",
-            raise_on_error,
+        result = self._call(
+            "delete_voice", lambda: delete_voice.sync_detailed(voice_id, client=self._api), missing_ok=True
         )
+        return _succeeded(result, DaisysVoiceDeletionError, f"Voice {voice_id} failed to delete", raise_on_error)
 
     def wait_for_voices(
         self,
@@ -401,22 +401,22 @@ class Client(TokenAttributes):
         from daisys_speak_api.models import TakeResponse
 
         from .._bodies import ids_query
-        from .._http.answers import parsed_list
 
-        answer = get_takes.sync_detailed(
-            client=self._api, take_id=ids_query(take_ids), length=length, page=page, older=older, newer=newer
+        answer = self._call(
+            "get_takes",
+            lambda: get_takes.sync_detailed(
+                client=self._api, take_id=ids_query(take_ids), length=length, page=page, older=older, newer=newer
+            ),
         )
-        return parsed_list(answer.parsed, TakeResponse, "get_takes")
+        return parsed_list(answer, TakeResponse, "get_takes")
 
     def get_take(self, take_id: str) -> TakeResponse:
         """One take by id."""
         from daisys_speak_api.api.takes import get_take
         from daisys_speak_api.models import TakeResponse
 
-        from .._http.answers import parsed
-
-        answer = get_take.sync_detailed(take_id, client=self._api)
-        return parsed(answer.parsed, TakeResponse, "get_take")
+        answer = self._call("get_take", lambda: get_take.sync_detailed(take_id, client=self._api))
+        return parsed(answer, TakeResponse, "get_take")
 
     def generate_take(
         self,
@@ -441,7 +441,6 @@ class Client(TokenAttributes):
         from daisys_speak_api.models import TakeResponse
 
         from .._bodies import take_generate
-        from .._http.answers import parsed
 
         body = take_generate(
             voice_id,
@@ -453,8 +452,8 @@ class Client(TokenAttributes):
             done_webhook=done_webhook,
             user_data=user_data,
         )
-        answer = generate_take.sync_detailed(client=self._api, body=body)
-        take = parsed(answer.parsed, TakeResponse, "generate_take")
+        answer = self._call("generate_take", lambda: generate_take.sync_detailed(client=self._api, body=body))
+        take = parsed(answer, TakeResponse, "generate_take")
         if not wait:
             return take
         return cast(
@@ -472,10 +471,11 @@ class Client(TokenAttributes):
         from daisys_speak_api.api.takes import generate_take
         from daisys_speak_api.models import TakeResponse
 
-        from .._http.answers import parsed_list
-
-        answer = generate_take.sync_detailed(client=self._api, body=list(request))
-        takes = parsed_list(answer.parsed, TakeResponse, "generate_takes")
+        bodies = list(request)
+        answer = self._call(
+            "generate_takes", lambda: generate_take.sync_detailed(client=self._api, body=bodies)
+        )
+        takes = parsed_list(answer, TakeResponse, "generate_takes")
         if not wait:
             return takes
         done = self.wait_for_takes([t.take_id for t in takes], raise_on_error=raise_on_error, timeout=timeout)
@@ -487,12 +487,10 @@ class Client(TokenAttributes):
 
         from .._errors import DaisysTakeDeletionError
 
-        return _succeeded(
-            self._answer(lambda: delete_take.sync_detailed(take_id, client=self._api)),
-            DaisysTakeDeletionError,
-            f"Take {take_id} failed to delete",
-            raise_on_error,
+        result = self._call(
+            "delete_take", lambda: delete_take.sync_detailed(take_id, client=self._api), missing_ok=True
         )
+        return _succeeded(result, DaisysTakeDeletionError, f"Take {take_id} failed to delete", raise_on_error)
 
     def wait_for_takes(
         self,
@@ -551,12 +549,22 @@ class Client(TokenAttributes):
             sleep(tracker.pause(pause, deadline))
         return tracker.results()
 
-    def _answer(self, send: Callable[[], Any]) -> Any:
-        """The parsed answer of a generated call, or None for a 404 (the thing is not there)."""
+    def _call(self, what: str, send: Callable[[], Any], *, missing_ok: bool = False) -> Any:
+        """A generated call's parsed answer (None for a 404 when ``missing_ok``: the thing is not there).
+
+        The generated parser raises whatever ``json`` or ``from_dict`` raise on an answer that
+        is not what the route promises; that becomes `DaisysResponseError`, with the answer.
+        """
         try:
             return (send()).parsed
         except DaisysNotFoundError:
-            return None
+            if missing_ok:
+                return None
+            raise
+        except DaisysError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise unreadable(what, exc) from None
 
     # -- audio -------------------------------------------------------------------------
 
@@ -577,7 +585,7 @@ class Client(TokenAttributes):
         answer = get_take_audio.sync_detailed(take_id, wanted, client=self._api)
         location = answer.headers.get("location")
         if answer.status_code != 307 or not location:
-            raise DaisysError(f"GET takes/{take_id}/{format} answered {answer.status_code} without a Location.")
+            raise unreadable("get_take_audio_url", f"answered {answer.status_code} without a Location to the audio")
         location = str(httpx.URL(self._config.product_url).join(location))
         self._presigned.put(take_id, format, location)
         return location
@@ -590,14 +598,22 @@ class Client(TokenAttributes):
             request = storage_request(url) if foreign else self._http.build_request("GET", url)
             request.extensions["timeout"] = self._config.audio_timeout.as_dict()
             try:
-                if foreign:
-                    return self._http.send(request, auth=None, stream=True, follow_redirects=True)
-                return self._http.send(request, stream=True)
+                # httpx drops the Authorization header on a redirect to another origin.
+                auth = None if foreign else httpx.USE_CLIENT_DEFAULT
+                response = self._http.send(request, auth=auth, stream=True, follow_redirects=True)
+            except httpx.TooManyRedirects:
+                hops = self._http.max_redirects
+                raise unreadable("get_take_audio", f"the storage redirected more than {hops} times") from None
             except DaisysHTTPError as exc:
                 # A cached URL the storage no longer honours: ask the API for a fresh one, once.
                 if exc.status_code != 403 or attempt:
                     raise
                 self._presigned.forget(take_id, format)
+                continue
+            if response.status_code >= 300:  # a redirect without a Location to follow
+                response.close()
+                raise unreadable("get_take_audio", f"the storage answered {response.status_code}, not the audio")
+            return response
         raise AssertionError("unreachable")
 
     def get_take_audio(
@@ -610,14 +626,20 @@ class Client(TokenAttributes):
         read-only memory map of the file. Without ``file`` the bytes are returned. Only wav
         can be fetched before the take is ready (it streams while it is generated).
         """
+        with AudioSink(file) as sink:
+            self._download(take_id, format, sink)
+        return sink.result()
+
+    def _download(self, take_id: str, format: str, sink: AudioSink) -> None:
+        """Stream a take's audio into ``sink``; a connection broken midway is a `DaisysConnectionError`."""
         response = self._open_audio(take_id, format)
         try:
-            with AudioSink(file) as sink:
-                for chunk in response.iter_bytes():
-                    sink.write(chunk)
+            for chunk in response.iter_bytes():
+                sink.write(chunk)
+        except httpx.TransportError as exc:
+            raise broken_stream(take_id, exc) from exc
         finally:
             response.close()
-        return sink.result()
 
     def stream_take_audio(self, take_id: str, format: str = "wav") -> AudioStream:
         """Iterate over a take's audio as it arrives; works before the take is ready (wav).
@@ -625,7 +647,7 @@ class Client(TokenAttributes):
         Use as ``with client.stream_take_audio(take_id) as stream: for chunk in
         stream: ...`` (or iterate directly).
         """
-        return AudioStream(lambda: self._open_audio(take_id, format))
+        return AudioStream(lambda: self._open_audio(take_id, format), take_id)
 
     def speak(
         self,
@@ -646,18 +668,12 @@ class Client(TokenAttributes):
 
         audio_format(format)  # refuse an unknown format before generating anything
         take = self.generate_take(voice_id, text, wait=format != "wav", **take_options)
-        sink = AudioSink(file)
-        with sink:
-            response = self._open_audio(take.take_id, format)
+        with AudioSink(file) as sink:
             try:
-                for chunk in response.iter_bytes():
-                    sink.write(chunk)
-            except httpx.TransportError as exc:
-                # The stream broke: say whether generation failed or the connection did.
-                self.wait_for_takes(take.take_id)
-                raise DaisysConnectionError(f"The audio stream of take {take.take_id} broke: {exc}") from exc
-            finally:
-                response.close()
+                self._download(take.take_id, format, sink)
+            except DaisysConnectionError:
+                self.wait_for_takes(take.take_id)  # raises the take's own error if generation failed
+                raise
             take = cast("TakeResponse", self.wait_for_takes(take.take_id))
         return take
 
@@ -705,26 +721,33 @@ class Client(TokenAttributes):
         from daisys_speak_api.api.websocket import get_websocket_url, get_worker_websocket_url
         from daisys_speak_api.models import WebsocketUrl, WorkerWebsocketUrl
 
-        from .._http.answers import parsed
-
         if voice_id is not None and model is None:
             model = (self.get_voice(voice_id)).model
         if not model:
             raise DaisysInputError("websocket_url needs a model or a voice_id.")
         try:
             try:
-                answer = get_worker_websocket_url.sync_detailed(model, client=self._api)
-                return parsed(answer.parsed, WorkerWebsocketUrl, "websocket_url").worker_websocket_url
+                answer = self._call(
+                    "websocket_url", lambda: get_worker_websocket_url.sync_detailed(model, client=self._api)
+                )
+                return parsed(answer, WorkerWebsocketUrl, "websocket_url").worker_websocket_url
             except DaisysNotFoundError as exc:
                 if "model" in str(exc.detail).lower():
                     raise
                 # A service with only the form the endpoints page describes.
-                other = get_websocket_url.sync_detailed(client=self._api, model=model)
-                return parsed(other.parsed, WebsocketUrl, "websocket_url").websocket_url
+                other = self._call(
+                    "websocket_url", lambda: get_websocket_url.sync_detailed(client=self._api, model=model)
+                )
+                return parsed(other, WebsocketUrl, "websocket_url").websocket_url
         except DaisysError:
             if raise_on_error:
                 raise
             return None
+
+
+def broken_stream(take_id: str, exc: httpx.TransportError) -> DaisysConnectionError:
+    """The error for a take's audio whose connection broke in the middle."""
+    return DaisysConnectionError(f"The audio stream of take {take_id} broke: {type(exc).__name__}: {exc}")
 
 
 def _succeeded(result: Any, error: type[DaisysError], failed: str, raise_on_error: bool) -> bool:
@@ -739,8 +762,9 @@ def _succeeded(result: Any, error: type[DaisysError], failed: str, raise_on_erro
 class AudioStream:
     """A take's audio as an iterator of byte chunks, opened on first use and closed at the end."""
 
-    def __init__(self, open_response: Callable[[], httpx.Response]) -> None:
+    def __init__(self, open_response: Callable[[], httpx.Response], take_id: str) -> None:
         self._open = open_response
+        self._take_id = take_id
         self._response: httpx.Response | None = None
 
     def __enter__(self) -> AudioStream:
@@ -756,6 +780,8 @@ class AudioStream:
         assert self._response is not None
         try:
             yield from self._response.iter_bytes()
+        except httpx.TransportError as exc:
+            raise broken_stream(self._take_id, exc) from exc
         finally:
             self.close()
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from .._errors import http_error
-from .._http.hooks import is_error, log_request, log_response
+from .._http.hooks import is_error, log_request, log_response, remember
 
 
 def on_request(request: httpx.Request) -> None:
@@ -18,6 +18,7 @@ def on_request(request: httpx.Request) -> None:
 
 def on_response(response: httpx.Response) -> None:
     log_response(response)
+    remember(response)
     if is_error(response):
         response.read()
         raise http_error(response)
