@@ -65,7 +65,7 @@ class ClientConfig:
             audio_timeout=httpx.Timeout(audio_timeout, connect=min(10.0, timeout)),
             retry=RetryPolicy(max_retries=max_retries, deadline=timeout),
             poll=poll or PollSchedule(),
-            headers={"User-Agent": USER_AGENT, **(default_headers or {})},
+            headers=merge_headers({"User-Agent": USER_AGENT}, default_headers),
             proxy=proxy,
             verify=ssl_context(verify),
         )
@@ -86,6 +86,10 @@ class ClientConfig:
             retry=replace(self.retry, max_retries=retries, deadline=seconds),
         )
 
+    def beneath(self, headers: Mapping[str, str]) -> ClientConfig:
+        """This config with ``headers`` (an ``http_client``'s own) added under its headers, which win."""
+        return replace(self, headers=merge_headers(headers, self.headers))
+
     @property
     def public_paths(self) -> frozenset[str]:
         """Paths of the product that need no token (the spec's operations without security)."""
@@ -104,6 +108,15 @@ class ClientConfig:
         return self.verify
 
 
+def merge_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:
+    """Layers of headers, later ones winning; names compare case-insensitively (one User-Agent, not two)."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in (layer or {}).items():
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())
+
+
 def _check_limits(timeout: float, audio_timeout: float, max_retries: int) -> None:
     if timeout <= 0 or audio_timeout <= 0 or max_retries < 0:
         raise DaisysInputError("timeout and audio_timeout must be positive and max_retries not negative.")
@@ -114,9 +127,12 @@ def ssl_context(verify: Verify) -> bool | ssl.SSLContext:
     if isinstance(verify, str):
         if not os.path.exists(verify):
             raise DaisysInputError(f"verify={verify!r}: no such CA bundle file or folder.")
-        if os.path.isdir(verify):
-            return ssl.create_default_context(capath=verify)
-        return ssl.create_default_context(cafile=verify)
+        try:
+            if os.path.isdir(verify):
+                return ssl.create_default_context(capath=verify)
+            return ssl.create_default_context(cafile=verify)
+        except (ssl.SSLError, OSError) as exc:  # not PEM certificates, or unreadable
+            raise DaisysInputError(f"verify={verify!r}: not a readable CA bundle ({exc}).") from exc
     if not isinstance(verify, bool | ssl.SSLContext):
         raise DaisysInputError(f"verify must be True, False, a CA bundle's path or an ssl.SSLContext, not {verify!r}.")
     return verify

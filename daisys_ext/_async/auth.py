@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -10,50 +11,62 @@ from .._errors import http_error
 from .._http.tokens import AsyncFlow, Tokens, first_request, next_request, public_request
 from .._synchronization import AsyncLock
 
+# A token can expire again while the request it was renewed for waits on retries or a slow
+# server: renew again, up to this many times a call.
+MAX_RENEWALS = 2
+
 
 class AsyncDaisysAuth(httpx.Auth):
-    """Log in on first use, renew the token once on a 401 and retry once; one renewal serves all waiting.
+    """Log in on first use, renew the token on a 401 and retry (twice at most); one renewal serves all waiting.
 
-    The auth service's requests get the client's timeout: they are built here, not by the
-    client, so nothing else would give them one.
+    The auth service's requests get the client's timeout and headers (its User-Agent and
+    ``default_headers``): they are built here, not by the client, so nothing else would
+    give them any.
     """
 
     # False keeps streamed audio streamed: with True httpx reads every body before the flow sees it.
     requires_response_body = False
 
-    def __init__(self, tokens: Tokens, public_paths: frozenset[str], timeout: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        tokens: Tokens,
+        public_paths: frozenset[str],
+        timeout: dict[str, Any],
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.tokens = tokens
         self._public_paths = public_paths
         self._timeout = timeout
+        self._headers = dict(headers or {})
         self._lock = AsyncLock()
+
+    def _prepare(self, step: httpx.Request) -> httpx.Request:
+        """An auth-service request as the client would send it: its timeout and headers, where not set."""
+        step.extensions.setdefault("timeout", self._timeout)
+        for name, value in self._headers.items():
+            step.headers.setdefault(name, value)
+        return step
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncFlow:
         if public_request(request, self._public_paths):
             yield request
             return
-        if self.tokens.access_token is None:
-            async with self._lock:
-                flow = self.tokens.renew(None)
-                step = first_request(flow)
-                while step is not None:
-                    step.extensions.setdefault("timeout", self._timeout)
-                    answer = yield step
-                    await answer.aread()
-                    step = next_request(flow, answer)
-        used = self.tokens.authorize(request)
-        response = yield request
-        if response.status_code != 401:
-            return
-        async with self._lock:
-            flow = self.tokens.renew(used)
-            step = first_request(flow)
-            while step is not None:
-                step.extensions.setdefault("timeout", self._timeout)
-                answer = yield step
-                await answer.aread()
-                step = next_request(flow, answer)
-        self.tokens.authorize(request)
-        response = yield request
-        if response.status_code == 401:
-            await response.aread()
-            raise http_error(response)
+        stale: str | None = None  # the token the last attempt failed with; None: there was none
+        for renewals in range(MAX_RENEWALS + 1):
+            if renewals or self.tokens.access_token is None:
+                # Under the lock, and only if ``stale`` is still the token held: one renewal serves
+                # every thread or task that failed with the same token, never a storm of them.
+                async with self._lock:
+                    flow = self.tokens.renew(stale)
+                    step = first_request(flow)
+                    while step is not None:
+                        answer = yield self._prepare(step)
+                        await answer.aread()
+                        step = next_request(flow, answer)
+            stale = self.tokens.authorize(request)
+            response = yield request
+            if response.status_code != 401:
+                return
+        # Refused even with a token renewed for it, twice: the credentials are not good enough.
+        await response.aread()
+        raise http_error(response)

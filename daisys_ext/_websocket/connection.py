@@ -96,7 +96,8 @@ class AsyncConnection:
                 open_timeout=options.timeout,
                 max_size=None,
                 compression=None,
-                ssl=options.ssl_context if secure else None,
+                # wss:// with no context of ours is True (the system's trust): None is refused for wss.
+                ssl=(options.ssl_context or True) if secure else None,
                 proxy=options.proxy if options.proxy is not None else True,
             )
         except InvalidStatus as exc:
@@ -214,6 +215,10 @@ class Connection:
         return bool(self._ws.connected)
 
 
+# A host name no URL has (a NUL byte): websocket-client's no-proxy list that matches nothing.
+_NO_HOST = "\x00"
+
+
 def _proxy_options(proxy: str | None) -> dict[str, object]:
     """websocket-client's proxy arguments for a proxy URL (``http://user:pw@host:port``)."""
     if proxy is None:
@@ -223,6 +228,9 @@ def _proxy_options(proxy: str | None) -> dict[str, object]:
         "http_proxy_host": parts.hostname,
         "http_proxy_port": parts.port or (443 if parts.scheme == "https" else 80),
         "proxy_type": parts.scheme if parts.scheme in ("socks4", "socks4a", "socks5", "socks5h") else "http",
+        # A proxy given explicitly is used for every host, as httpx and websockets use it: an empty list
+        # would make websocket-client read NO_PROXY instead, and bypass the proxy for the hosts it lists.
+        "http_no_proxy": [_NO_HOST],
     }
     if parts.username:
         options["http_proxy_auth"] = (parts.username, parts.password or "")
