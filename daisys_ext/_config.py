@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import ssl
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -66,7 +68,7 @@ class ClientConfig:
             retry=RetryPolicy(max_retries=max_retries, deadline=timeout),
             poll=poll or PollSchedule(),
             headers=merge_headers({"User-Agent": USER_AGENT}, default_headers),
-            proxy=proxy,
+            proxy=proxy if proxy is not None else environment_proxy(f"{base}/{version}/{product}"),
             verify=ssl_context(verify),
         )
 
@@ -115,6 +117,19 @@ def merge_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:
         for name, value in (layer or {}).items():
             merged[name.lower()] = (name, value)
     return dict(merged.values())
+
+
+def environment_proxy(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY; NO_PROXY honoured).
+
+    httpx reads these only when it makes its own transport, and the websocket libraries read
+    them too: resolving them once here sends the API, storage and websockets the same way.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.hostname is None or urllib.request.proxy_bypass(parts.hostname):
+        return None
+    proxies = urllib.request.getproxies_environment()
+    return proxies.get(parts.scheme) or proxies.get("all")
 
 
 def _check_limits(timeout: float, audio_timeout: float, max_retries: int) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import ssl
 import time
 from dataclasses import dataclass, field
 
@@ -60,6 +61,8 @@ class RetryPolicy:
             return None
         idempotent = method.upper() in IDEMPOTENT_METHODS
         if error is not None:
+            if _certificate_refused(error):
+                return None  # the same certificate will be refused again
             retryable = isinstance(error, NOT_SENT_ERRORS) or (idempotent and isinstance(error, httpx.TransportError))
         else:
             retryable = idempotent and status in RETRY_STATUSES
@@ -68,6 +71,16 @@ class RetryPolicy:
         wait = parse_retry_after(retry_after)
         wait = min(wait, self.max_retry_after) if wait is not None else self.backoff(attempt)
         return wait if wait < remaining else None
+
+
+def _certificate_refused(error: BaseException) -> bool:
+    """Whether a connection failed because the server's certificate was not trusted (httpx wraps ssl's error)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

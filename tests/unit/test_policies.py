@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 from datetime import UTC, datetime
 
 import httpx
@@ -69,6 +70,15 @@ def test_each_request_keeps_its_own_timeouts_under_the_deadline() -> None:
     attempts.deadline -= 25.0  # 25 s went on earlier attempts
     attempts.begin()
     assert api.extensions["timeout"]["read"] == pytest.approx(5.0, abs=0.5)
+
+
+def test_an_untrusted_certificate_is_not_retried() -> None:
+    """A certificate refused once is refused again: retrying only delays the error."""
+    policy = RetryPolicy(max_retries=3)
+    error = httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]")
+    error.__cause__ = ssl.SSLCertVerificationError("certificate verify failed")
+    assert policy.delay(0, "GET", error=error, remaining=30) is None
+    assert policy.delay(0, "GET", error=httpx.ConnectError("refused"), remaining=30) is not None
 
 
 def test_retry_after_is_honoured_and_capped() -> None:
