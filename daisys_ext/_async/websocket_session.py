@@ -301,9 +301,12 @@ class AsyncWebsocket:
     async def update(self, timeout: float | None = 1) -> None:
         """Wait up to ``timeout`` seconds (None: no limit; 0: only what has arrived) for a message, and handle it.
 
-        Raises the oldest request error not yet raised: `DaisysWebsocketGenerateError`
-        when the worker refused a request, `DaisysWebsocketStreamError` when its stream
-        broke. Other requests go on either way.
+        Raises the oldest error not yet raised: `DaisysWebsocketGenerateError` (with its
+        ``request_id``) when the worker refused a request or reported an error for it, even
+        after the take's final status; `DaisysWebsocketStreamError` when a request's stream
+        broke, or a message named a request this session never made. Other requests go on
+        either way: a message only ever fails the request it is about (one that cannot be
+        read fails the requests in flight, since whose it was cannot be told).
         """
         with self._guard:
             error = self._protocol.pop_error()
@@ -330,8 +333,9 @@ class AsyncWebsocket:
     async def iter_pcm(self, request_id: int, timeout: float | None = None) -> AsyncIterator[bytes]:
         """Yield a request's audio as raw PCM: every part's samples in order, without headers.
 
-        All parts must share one format (`WavError` otherwise); a take that does not end
-        ready raises `DaisysTakeGenerateError` after its audio.
+        All parts must share one format (a `WavError` otherwise, which is also a
+        `DaisysWebsocketStreamError`); a take that does not end ready raises
+        `DaisysTakeGenerateError` after its audio.
         """
         out = AudioOut(request_id)
         async for _, item in self._items(request_id, timeout):

@@ -28,7 +28,16 @@ _PREFIX = struct.Struct("<4sI")
 
 
 class FrameError(ValueError):
-    """A websocket message is not a well-formed audio frame; the message says why."""
+    """A websocket message is not a well-formed audio frame; the message says why.
+
+    ``request_id`` is the request the frame's metadata names, when it could be read
+    (the metadata is JSON with a valid ``request_id``, but another field is wrong): the
+    frame is then that request's problem alone. None when it cannot be told.
+    """
+
+    def __init__(self, message: str, request_id: int | str | None = None) -> None:
+        super().__init__(message)
+        self.request_id = request_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,15 +134,19 @@ def decode_frame(message: BytesLike) -> AudioFrame:
         raise FrameError(f"metadata is not JSON: {e.msg} at char {e.pos} of {_clip(text)}") from None
     if not isinstance(meta, dict):
         raise FrameError(f"metadata is not a JSON object but {_json_type(meta)} {_clip(text)}")
+    request_id = _request_id(meta)
     chunk_id = meta.get("chunk_id")
-    return AudioFrame(
-        request_id=_request_id(meta),
-        take_id=_take_id(meta),
-        part_id=_id(meta, "part_id"),
-        # Absent and null both mean parts mode, as in the official SDK (`.get`).
-        chunk_id=None if chunk_id is None else _id(meta, "chunk_id"),
-        audio=view[end:].toreadonly(),
-    )
+    try:
+        return AudioFrame(
+            request_id=request_id,
+            take_id=_take_id(meta),
+            part_id=_id(meta, "part_id"),
+            # Absent and null both mean parts mode, as in the official SDK (`.get`).
+            chunk_id=None if chunk_id is None else _id(meta, "chunk_id"),
+            audio=view[end:].toreadonly(),
+        )
+    except FrameError as e:
+        raise FrameError(str(e), request_id) from None
 
 
 def encode_frame(

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from .._audio.reassembly import Audio, ContinuousWav
+from .._audio.wav import WavError
+from .._errors import DaisysWebsocketStreamError
 from .._files import atomic_file
 from .protocol import Info, Item, StatusChange, ready_info
 
@@ -22,6 +24,14 @@ def wav_output(file: WavTarget) -> Iterator[BinaryIO]:
             yield out
     else:
         yield file
+
+
+class WavStreamError(DaisysWebsocketStreamError, WavError):
+    """A request's audio cannot be written as one WAV (parts of different formats, say): its stream is broken.
+
+    A `DaisysError` like every other failure of a request, and still the `WavError` that
+    ``iter_pcm`` and ``write_wav`` have always raised for it.
+    """
 
 
 class _Discard:
@@ -50,10 +60,16 @@ class AudioOut:
         if isinstance(item, StatusChange):
             self.info = item.info
             return None
-        self._wav.feed((item,))
+        try:
+            self._wav.feed((item,))
+        except WavError as exc:
+            raise WavStreamError(f"The request's audio cannot be written as one WAV: {exc}", self.request_id) from None
         return item.pcm if isinstance(item, Audio) else None
 
     def finish(self) -> Info:
         """Close the WAV and return the final status, or raise why the request did not end ready."""
-        self._wav.close()
+        try:
+            self._wav.close()
+        except WavError as exc:
+            raise WavStreamError(f"The request's audio cannot be written as one WAV: {exc}", self.request_id) from None
         return ready_info(self.request_id, self.info)

@@ -16,7 +16,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from daisys_speak_api.models import (
     Status,
@@ -25,7 +25,6 @@ from daisys_speak_api.models import (
     TakeResponse,
     VoiceGenerate,
     VoiceInfo,
-    WebsocketStatus,
 )
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_BUFFERED_FRAMES
@@ -44,6 +43,7 @@ from .._errors import (
     DaisysWebsocketGenerateError,
     DaisysWebsocketStreamError,
 )
+from .._logging import redact_text
 
 __all__ = ["END", "Call", "SessionProtocol", "StatusChange", "official_item", "ready_info"]
 
@@ -54,6 +54,8 @@ StatusCallback = Callable[[int, Any], object]
 AudioCallback = Callable[..., object]
 IterItem = tuple[str | None, Info | None, bytes | None, bytes | None]
 Message = str | bytes | bytearray | memoryview
+_NAMED_STATUSES = frozenset(status.value for status in Status)
+MAX_PENDING_ERRORS = 100  # errors about no request kept for update(); beyond, they are only logged
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,8 @@ class _Request:
         self.buffered = status_callback is None and audio_callback is None
         self.items: deque[tuple[str | None, Item]] = deque()
         self.error: DaisysWebsocketError | None = None
-        self.error_reported = False
+        self.error_reported = False  # raised to the user, by update() or by the request's iteration
+        self.error_iterated = False  # raised by the request's iteration: nothing more is kept for it
         self.audio_done = False
         self.connection_closed = False
 
@@ -121,12 +124,29 @@ class _Request:
             return True
         if self.audio_done and self.connection_closed:
             return True  # all audio arrived; only the final status was lost with the connection
-        if self.info is None or not Status(self.info.status).done():
+        if not self.final:
             return False
+        assert self.info is not None
         return self.audio_done or self.info.status != Status.READY
 
+    @property
+    def final(self) -> bool:
+        """The take's (or voice's) final status has arrived."""
+        return self.info is not None and Status(self.info.status).done()
+
+    @property
+    def awaits_final_status(self) -> bool:
+        """Failed by a worker error before its take's final status, which may still come on this connection.
+
+        Kept until then, so that the status reaches its ``status_callback``, or its iteration if that has
+        not raised the error yet.
+        """
+        if self.error is None or self.final or self.take_id is None or self.connection_closed:
+            return False
+        return self.status_callback is not None or (self.buffered and not self.error_iterated)
+
     def keep(self, item: Item) -> None:
-        if self.buffered:
+        if self.buffered and not self.error_iterated:
             self.items.append((self.take_id, item))
 
 
@@ -150,8 +170,11 @@ class SessionProtocol:
         self._ids = itertools.count()
         self._issued = 0
         self._requests: dict[int, _Request] = {}
-        self._failed: deque[_Request] = deque()
+        # Errors for update() to raise, oldest first: a request's own, or one about no request of this session.
+        self._failed: deque[_Request | DaisysWebsocketError] = deque()
+        self._unattached = 0  # how many of those are about no request (bounded: MAX_PENDING_ERRORS)
         self._errors: dict[int, DaisysWebsocketError] = {}  # of requests forgotten, for a late iter_request
+        self._trailing: set[int] = set()  # requests already over whose worker error went to update()
         self.ignored = 0  # late messages for requests already complete
 
     # -- commands --------------------------------------------------------------------------------
@@ -206,8 +229,11 @@ class SessionProtocol:
     def receive(self, message: Message) -> list[Call]:
         """Take one received message; return the user callbacks it calls for, in order.
 
-        A request's own failure (a worker error, audio that cannot be put in order) is kept
-        for that request; only a message that belongs to no request raises here.
+        Never raises: whatever the message, it is not the error of whoever happens to be
+        reading. A request's own failure (a worker error, audio that cannot be put in
+        order) is kept for that request; a message that cannot be read fails the requests
+        in flight (whose it was cannot be told); one about no request of this session, or
+        a worker error about a request already over, is kept for ``update()`` to raise.
         """
         if isinstance(message, str):
             return self._status(message)
@@ -217,11 +243,11 @@ class SessionProtocol:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DaisysWebsocketStreamError(
-                f"The worker sent a text message that is not JSON ({exc}): {_clip(text)}"
-            ) from None
+            self._unreadable(f"The worker sent a text message that is not JSON ({exc}): {_clip(text)}")
+            return []
         if not isinstance(data, dict):
-            raise DaisysWebsocketStreamError(f"The worker sent a text message that is not an object: {_clip(text)}")
+            self._unreadable(f"The worker sent a text message that is not an object: {_clip(text)}")
+            return []
         if "data" not in data:
             return self._worker_status(data, text)
         request = self._request_for(data.get("request_id"), "a status message")
@@ -249,29 +275,82 @@ class SessionProtocol:
         return calls
 
     def _worker_status(self, data: dict[str, Any], text: str) -> list[Call]:
-        """A message about the connection or a command (``ready`` on connect, or ``error``)."""
-        try:
-            status = WebsocketStatus.from_dict(data)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DaisysWebsocketStreamError(
-                f"The worker sent a message that could not be read ({exc}): {_clip(text)}"
-            ) from None
-        request_id = data.get("request_id")
-        if status.status != Status.ERROR:
-            log.debug("worker status %s: %s", status.status.value, status.message)
+        """A message about the connection or a command (``ready`` on connect, or ``error``).
+
+        As in the official SDK, only ``error`` means anything; any other (a greeting, a status
+        this client has no name for, a message it cannot read) is logged and ignored.
+        """
+        status = data.get("status")
+        if status != Status.ERROR:
+            if isinstance(status, str) and status in _NAMED_STATUSES:
+                log.debug("worker status %s: %s", status, _clip(text))
+            else:
+                log.info("ignored a status message this client does not know: %s", _clip(text))
             return []
-        request = self._requests.get(request_id) if isinstance(request_id, int) else None
+        message = data.get("message")
+        what = message if isinstance(message, str) and message else f"(no message) {_clip(text)}"
+        what = redact_text(what)
+        if "request_id" not in data or data["request_id"] is None:
+            # Not about a request: raised by update() as the official SDK raises it (a generate error when the
+            # message has a request_id, even null), and by no request's iteration.
+            error: DaisysWebsocketError = (
+                DaisysWebsocketGenerateError(f"The worker reported an error: {what}", None)
+                if "request_id" in data
+                else DaisysWebsocketStreamError(f"The worker reported an error: {what}")
+            )
+            log.warning("%s", error)
+            self._report(error)
+            return []
+        request_id = data["request_id"]
+        request = self._requests.get(request_id) if _is_id(request_id) else None
         if request is None:
-            raise DaisysWebsocketStreamError(f"The worker reported an error: {status.message}", request_id)
+            if not (_is_id(request_id) and 0 <= request_id < self._issued):
+                log.warning("the worker reported an error for request %r, which this session never made", request_id)
+                error = DaisysWebsocketGenerateError(
+                    f"The worker reported an error for a request this session never made: {what}", request_id
+                )
+                self._report(error)
+            elif request_id in self._errors or request_id in self._trailing:
+                log.debug("worker error for request %d, which has failed already: %s", request_id, what)
+            else:
+                self._trailing_error(request_id, what)
+            return []
         request.acknowledged = True
-        self._fail(request, DaisysWebsocketGenerateError(status.message, request.request_id))
+        if request.error is not None or request.request_id in self._trailing:
+            log.debug("worker error for request %d, which has failed already: %s", request_id, what)
+        elif request.final:
+            # The take's final status came first: its end is what it is, and its iteration says so. The
+            # error is raised by update(), where the official SDK raises it, and by no other request.
+            self._trailing_error(request.request_id, what)
+        else:
+            self._fail(request, DaisysWebsocketGenerateError(what, request.request_id))
         return []
+
+    def _trailing_error(self, request_id: int, what: str) -> None:
+        """A worker error about a request already over (its final status came first): for update() only."""
+        log.info("the worker reported an error for request %d after its final status: %s", request_id, what)
+        self._trailing.add(request_id)
+        self._report(DaisysWebsocketGenerateError(what, request_id))
 
     def _audio(self, message: bytes | bytearray | memoryview) -> list[Call]:
         try:
             frame = self._decoder.decode(message)
         except FrameError as exc:
-            raise DaisysWebsocketStreamError(f"The worker sent an audio message that cannot be read: {exc}") from None
+            why = f"The worker sent an audio message that cannot be read: {exc}"
+            named = getattr(exc, "request_id", None)  # the request it names, if that much could be read
+            owner = self._requests.get(named) if _is_id(named) else None
+            if owner is not None:
+                owner.acknowledged = True
+                self._fail(owner, DaisysWebsocketStreamError(why, owner.request_id))
+            elif _is_id(named) and 0 <= named < self._issued:
+                self.ignored += 1  # for a request already complete: a late (and broken) copy
+                log.debug("ignored an unreadable audio message for request %d, which is complete: %s", named, exc)
+            elif named is not None:
+                log.warning("%s", redact_text(why))
+                self._report(DaisysWebsocketStreamError(f"{why}; it names a request this session never made", named))
+            else:
+                self._unreadable(why)
+            return []
         request = self._request_for(frame.request_id, "audio")
         if request is None:
             return []
@@ -306,8 +385,8 @@ class SessionProtocol:
         return calls
 
     def _request_for(self, request_id: object, what: str) -> _Request | None:
-        """The request a message names; None (and counted) for one already complete."""
-        if isinstance(request_id, int) and not isinstance(request_id, bool):
+        """The request a message names; None for one already complete (counted) or never made (for update())."""
+        if _is_id(request_id):
             request = self._requests.get(request_id)
             if request is not None:
                 return request
@@ -316,7 +395,26 @@ class SessionProtocol:
                 log.debug("ignored %s for request %d, which is complete", what, request_id)
                 return None
         named = request_id if isinstance(request_id, int | str) else repr(request_id)
-        raise DaisysWebsocketStreamError(f"The worker sent {what} for a request this session never made", named)
+        log.warning("the worker sent %s for request %r, which this session never made", what, named)
+        self._report(DaisysWebsocketStreamError(f"The worker sent {what} for a request this session never made", named))
+        return None
+
+    def _unreadable(self, why: str) -> None:
+        """A message that cannot be read: whose status or audio it was cannot be told, so every request
+        in flight fails (one of them lost it); with none in flight, update() raises it."""
+        why = redact_text(why)
+        log.warning("%s", why)
+        victims = [r for r in self._requests.values() if not r.finished]
+        for request in victims:
+            self._fail(
+                request,
+                DaisysWebsocketStreamError(
+                    f"{why}. Whose message it was cannot be told, so every request in flight fails",
+                    request.request_id,
+                ),
+            )
+        if not victims:
+            self._report(DaisysWebsocketStreamError(why))
 
     # -- what the user gets ------------------------------------------------------------------------
 
@@ -340,7 +438,7 @@ class SessionProtocol:
             self._settle(request)
             return item
         if request.error is not None:
-            request.error_reported = True
+            request.error_reported = request.error_iterated = True
             self._settle(request)
             raise request.error
         if request.finished:
@@ -352,6 +450,9 @@ class SessionProtocol:
         """The oldest request error not yet raised to the user (``update`` raises it)."""
         while self._failed:
             request = self._failed.popleft()
+            if isinstance(request, DaisysWebsocketError):
+                self._unattached -= 1
+                return request
             if not request.error_reported and request.error is not None:
                 request.error_reported = True
                 self._settle(request)
@@ -375,6 +476,8 @@ class SessionProtocol:
         commands: list[str] = []
         for request in list(self._requests.values()):
             if request.finished:
+                request.connection_closed = True  # no final status comes now for one that awaits it
+                self._settle(request)
                 continue
             if not request.acknowledged and resend:
                 commands.append(request.command)
@@ -404,8 +507,18 @@ class SessionProtocol:
             request.reassembler = None
             self._failed.append(request)
 
+    def _report(self, error: DaisysWebsocketError) -> None:
+        """Keep an error about no request of this session (or one already over) for update() to raise."""
+        if self._unattached >= MAX_PENDING_ERRORS:
+            log.debug("not kept for update(), %d such errors are pending already: %s", self._unattached, error)
+            return
+        self._unattached += 1
+        self._failed.append(error)
+
     def _settle(self, request: _Request) -> None:
-        """Forget a request once finished, drained, and any error of it raised."""
+        """Forget a request once finished, drained, any error of it raised, and no final status awaited."""
+        if request.awaits_final_status:
+            return
         if request.finished and not request.items and (request.error is None or request.error_reported):
             self._requests.pop(request.request_id, None)
             if request.error is not None:
@@ -430,6 +543,11 @@ def ready_info(request_id: int, info: Info | None) -> Info:
     if info.status != Status.READY:
         raise DaisysTakeGenerateError(f"Request {request_id} ended with status {info.status.value}", info)
     return info
+
+
+def _is_id(value: object) -> TypeGuard[int]:
+    """One of this session's request ids is an int (never a bool, though bool is an int in Python)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _clip(text: str, limit: int = 200) -> str:

@@ -33,6 +33,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--ws-cut-after", type=int, default=None, help="worker drops a connection after N frames of a request"
     )
+    parser.add_argument(
+        "--ws-fail-report",
+        choices=("status", "status_then_message", "message_then_status"),
+        default="status",
+        help="how the worker reports a failed take: its status, and an error message after or before it",
+    )
     parser.add_argument("--presign-ttl", type=int, default=600, help="storage URL lifetime, seconds")
     parser.add_argument("--ws-url-ttl", type=int, default=3600, help="worker URL lifetime, seconds")
     parser.add_argument("--error-marker", default="[[fail]]", help="text that makes a take end in error")
@@ -55,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ws_shuffle_window=args.ws_shuffle_window,
         ws_drop_after=args.ws_drop_after,
         ws_cut_after=args.ws_cut_after,
+        ws_fail_report=args.ws_fail_report,
         presign_ttl=args.presign_ttl,
         ws_url_ttl=args.ws_url_ttl,
         error_marker=args.error_marker,

@@ -26,6 +26,7 @@ _WORKER_OPTIONS = {
     "ws_shuffle_window": "shuffle_window",
     "ws_drop_after": "drop_after",
     "ws_cut_after": "cut_after",
+    "ws_fail_report": "fail_report",
     "seed": "seed",
 }
 
@@ -62,6 +63,7 @@ class Emulator:
     ws_shuffle_window: _Option[int] = _Option()
     ws_drop_after: _Option[int | None] = _Option()
     ws_cut_after: _Option[int | None] = _Option()
+    ws_fail_report: _Option[str] = _Option()
     presign_ttl: _Option[int] = _Option()
     ws_url_ttl: _Option[int] = _Option()
     error_marker: _Option[str] = _Option()
@@ -81,6 +83,7 @@ class Emulator:
         ws_shuffle_window: int = 0,
         ws_drop_after: int | None = None,
         ws_cut_after: int | None = None,
+        ws_fail_report: str = "status",
         presign_ttl: int = 600,
         ws_url_ttl: int = 3600,
         error_marker: str = "[[fail]]",
@@ -97,6 +100,7 @@ class Emulator:
             ws_shuffle_window=ws_shuffle_window,
             ws_drop_after=ws_drop_after,
             ws_cut_after=ws_cut_after,
+            ws_fail_report=ws_fail_report,
             presign_ttl=presign_ttl,
             ws_url_ttl=ws_url_ttl,
             error_marker=error_marker,
@@ -144,6 +148,7 @@ class Emulator:
                 shuffle_window=options.ws_shuffle_window,
                 drop_after=options.ws_drop_after,
                 cut_after=options.ws_cut_after,
+                fail_report=options.ws_fail_report,
                 seed=options.seed,
             )
             self._worker_url = self._worker.start()

@@ -17,6 +17,8 @@ class Options:
     seconds sent with faults. seed: seeds the fault dice and the worker. latency: seconds added before every
     answer of the API and storage origins. ws_shuffle_window / ws_drop_after / ws_cut_after: handed to the
     websocket worker (shuffled frames; a drop between requests; a drop in the middle of a request).
+    ws_fail_report: how the worker reports a failed take, "status" (its status error only), "status_then_message"
+    or "message_then_status" (also an error message for the request, after or before that status).
     presign_ttl: lifetime in seconds of storage URLs. ws_url_ttl: lifetime of worker URLs. error_marker: text
     (in a take's text or a voice's name) that makes generation end in status "error".
     """
@@ -31,6 +33,7 @@ class Options:
     ws_shuffle_window: int = 0
     ws_drop_after: int | None = None
     ws_cut_after: int | None = None
+    ws_fail_report: str = "status"
     presign_ttl: int = 600
     ws_url_ttl: int = 3600
     error_marker: str = "[[fail]]"

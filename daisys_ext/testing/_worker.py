@@ -37,6 +37,9 @@ FAIL_AT = 0.5  # fraction of take_seconds at which a failing take reports "error
 DROP_REASON = "rebalancing"
 CUT_CODE, CUT_REASON = 1011, "worker restarting"  # a drop in the middle of a request
 STOP_CLOSE_TIMEOUT = 0.2  # seconds stop() waits for a client to answer the closing handshake
+# How a failed take is reported: its status "error" only; or also an error message for its request, after the
+# status or before it (a real worker may send both, in either order).
+FAIL_REPORTS = ("status", "status_then_message", "message_then_status")
 
 
 class WorkerBackend(Protocol):
@@ -110,6 +113,7 @@ class _Event:
     at: float
     status: str | None = None
     frame: bytes | None = None
+    error: str | None = None  # an error message for the request: {"status": "error", "message": ...}
 
 
 @dataclass
@@ -154,10 +158,12 @@ def _model_and_token(path: str) -> tuple[str, str]:
 class WebsocketWorker(ServerThread):
     """A websocket worker node serving one or more connections from its own thread and event loop.
 
-    ``take_seconds``, ``shuffle_window``, ``drop_after``, ``cut_after`` and ``seed`` may be changed at any time;
-    they apply to requests (and, for ``seed``, connections) that start afterwards. ``drop_after`` closes a
-    connection once that many requests are done and none is queued; ``cut_after`` closes it in the middle of a
-    request, after that many of the request's audio frames.
+    ``take_seconds``, ``shuffle_window``, ``drop_after``, ``cut_after``, ``fail_report`` and ``seed`` may be
+    changed at any time; they apply to requests (and, for ``seed``, connections) that start afterwards.
+    ``drop_after`` closes a connection once that many requests are done and none is queued; ``cut_after`` closes
+    it in the middle of a request, after that many of the request's audio frames. ``fail_report`` (one of
+    `FAIL_REPORTS`) says how a failed take is reported: its status only, or also an error message for its
+    request after that status or before it.
     """
 
     _thread_name = "daisys-emulator-worker"
@@ -170,6 +176,7 @@ class WebsocketWorker(ServerThread):
         shuffle_window: int = 0,
         drop_after: int | None = None,
         cut_after: int | None = None,
+        fail_report: str = "status",
         seed: int = 0,
     ) -> None:
         self.backend = backend
@@ -177,9 +184,20 @@ class WebsocketWorker(ServerThread):
         self.shuffle_window = shuffle_window
         self.drop_after = drop_after
         self.cut_after = cut_after
+        self.fail_report = fail_report
         self.seed = seed
         self._tasks: set[asyncio.Task[None]] = set()
         super().__init__()
+
+    @property
+    def fail_report(self) -> str:
+        return self._fail_report
+
+    @fail_report.setter
+    def fail_report(self, value: str) -> None:
+        if value not in FAIL_REPORTS:
+            raise ValueError(f"fail_report must be one of {', '.join(FAIL_REPORTS)}, not {value!r}")
+        self._fail_report = value
 
     # -- server lifecycle (worker thread) --
 
@@ -329,6 +347,9 @@ class WebsocketWorker(ServerThread):
                 info = await self._set_status(request, event.status)
                 if info is not None:
                     await self._send_json(conn, {"data": info, "request_id": request.request_id})
+            elif event.error is not None:
+                message = {"status": "error", "message": event.error, "request_id": request.request_id}
+                await self._send_json(conn, {**message, "model": conn.model})
 
     async def _schedule(self, request: _Request) -> list[_Event]:
         """Lay out a request's statuses and frames over take_seconds, as a real generation would unfold."""
@@ -347,7 +368,13 @@ class WebsocketWorker(ServerThread):
         if fails:
             # The stream is still terminated so that clients waiting for the end of audio do not hang.
             frame(FAIL_AT * total, 0, 0, b"")
-            events.append(_Event(FAIL_AT * total, status="error"))
+            status = _Event(FAIL_AT * total, status="error")
+            error = _Event(FAIL_AT * total, error=f"Generation of take {request.take_id} failed")
+            events += {
+                "status": [status],
+                "status_then_message": [status, error],
+                "message_then_status": [error, status],
+            }[self.fail_report]
             return events
         # Each part takes generation time proportional to its length.
         sizes = [max(1, len(wav)) for wav in parts]

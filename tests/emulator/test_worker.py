@@ -293,6 +293,48 @@ def test_failing_take_reports_error_while_next_request_succeeds(client: Client, 
     assert backend.history[failed_id] == ["waiting", "started", "error"]
 
 
+def _reports(messages: list[Message], request_id: int) -> list[str]:
+    """What the worker said about one request: ``status:<value>`` for a take status, ``error`` for an error message."""
+    said = []
+    for kind, body, _ in messages:
+        if kind == "status" and body.get("request_id") == request_id:
+            said.append(f"status:{body['data']['status']}" if "data" in body else body["status"])
+    return said
+
+
+@pytest.mark.parametrize(
+    ("report", "ending"),
+    [
+        ("status", ["status:error"]),
+        ("status_then_message", ["status:error", "error"]),
+        ("message_then_status", ["error", "status:error"]),
+    ],
+)
+def test_fail_report_says_a_take_failed_in_either_order(
+    worker: WebsocketWorker, client: Client, backend: FakeBackend, report: str, ending: list[str]
+) -> None:
+    worker.fail_report = report
+    client.send(1, take("fail"))
+    client.send(2, take("Works fine."))
+    messages = client.until_ready({2})  # requests are generated one after the other: all of 1 came before
+    assert _reports(messages, 1) == ["status:waiting", "status:started", *ending]
+    failed_id = messages[0][1]["data"]["take_id"]
+    errors = [m[1] for m in messages if m[0] == "status" and "data" not in m[1]]
+    if "error" in ending:
+        assert errors == [{"status": "error", "message": f"Generation of take {failed_id} failed", "request_id": 1,
+                           "model": MODEL}]  # fmt: skip
+    else:
+        assert errors == []
+    assert backend.history[failed_id] == ["waiting", "started", "error"]
+    assert statuses(messages, 2) == ["waiting", "started", "ready"]
+
+
+def test_fail_report_must_be_one_the_worker_knows(worker: WebsocketWorker) -> None:
+    with pytest.raises(ValueError, match="fail_report"):
+        worker.fail_report = "sometimes"
+    assert worker.fail_report == "status"
+
+
 def test_requests_in_flight_are_accepted_at_once_and_processed_in_order(client: Client) -> None:
     client.send(1, take())
     client.send(2, take("Second one."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from daisys_ext import (
 from daisys_ext._audio.frames import encode_frame
 from daisys_ext._audio.reassembly import Audio, PartEnd
 from daisys_ext._audio.wav import wav_header
-from daisys_ext._websocket.protocol import END, SessionProtocol, StatusChange, official_item
+from daisys_ext._websocket.protocol import END, MAX_PENDING_ERRORS, SessionProtocol, StatusChange, official_item
 
 CHUNKS = StreamOptions(mode=StreamMode.CHUNKS)
 
@@ -144,17 +145,26 @@ def test_a_worker_error_fails_only_its_request() -> None:
 
 
 def test_messages_about_the_connection_or_no_request() -> None:
+    """None of them is raised out of receive() (that is, out of whichever request reads); update() raises them."""
     protocol = SessionProtocol()
     ready = {"status": "ready", "message": "Worker ready", "request_id": None, "model": "m"}
     assert protocol.receive(json.dumps(ready)) == []
-    with pytest.raises(DaisysWebsocketStreamError, match="reported an error: bad command"):
-        protocol.receive(json.dumps({"status": "error", "message": "bad command", "request_id": None}))
-    with pytest.raises(DaisysWebsocketStreamError, match="never made"):
-        protocol.receive(status(5, "t", "waiting"))
-    with pytest.raises(DaisysWebsocketStreamError, match="not JSON"):
-        protocol.receive("{nope")
-    with pytest.raises(DaisysWebsocketStreamError, match=r"cannot be read: .*magic"):
-        protocol.receive(b"RIFF....")
+    assert protocol.pop_error() is None
+    messages = [
+        json.dumps({"status": "error", "message": "bad command", "request_id": None}),
+        status(5, "t", "waiting"),
+        "{nope",
+        b"RIFF....",
+    ]
+    for message in messages:
+        assert protocol.receive(message) == []
+    errors = [protocol.pop_error() for _ in messages]
+    assert isinstance(errors[0], DaisysWebsocketGenerateError) and "reported an error: bad command" in str(errors[0])
+    assert isinstance(errors[1], DaisysWebsocketStreamError) and "never made" in str(errors[1])
+    assert isinstance(errors[2], DaisysWebsocketStreamError) and "not JSON" in str(errors[2])
+    assert isinstance(errors[3], DaisysWebsocketStreamError)
+    assert re.search(r"cannot be read: .*magic", str(errors[3]))
+    assert protocol.pop_error() is None
     with pytest.raises(DaisysWebsocketStreamError, match="no such request"):
         protocol.next_item(9)
 
@@ -259,3 +269,249 @@ def test_any_interleaving_of_requests_loses_nothing(layouts: list[list[int]], se
         assert b"".join(bytes(i.pcm) for _, i in items if isinstance(i, Audio)) == expected[request_id]
         assert sum(isinstance(i, PartEnd) for _, i in items) == len(layouts[request_id])
         assert protocol.next_item(request_id) is END
+
+
+# -- worker errors in either order, messages that belong to no request ---------------------------------------------
+
+
+def worker_error(request_id: object, message: str = "Generation failed") -> str:
+    return json.dumps({"status": "error", "message": message, "request_id": request_id, "model": "m"})
+
+
+def test_an_error_after_the_final_status_fails_no_other_request() -> None:
+    """The worker reports a failed take twice: its status error, then an error message for the same request."""
+    protocol = SessionProtocol()
+    failed, _ = protocol.take_command(take_body(), None)
+    other, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(failed, "t0", "waiting"))
+    protocol.receive(status(other, "t1", "waiting"))
+    protocol.receive(status(failed, "t0", "error"))
+    statuses = [item.info.status for _, item in drain(protocol, failed) if isinstance(item, StatusChange)]
+    assert statuses == [Status.WAITING, Status.ERROR]
+    assert protocol.next_item(failed) is END  # settled: its end went to its iteration
+    assert protocol.receive(worker_error(failed)) == []  # no longer raised out of whoever reads the socket
+    assert [i.info.status for _, i in drain(protocol, other)] == [Status.WAITING]  # the other request goes on
+    assert protocol.next_item(other) is None
+    assert protocol.in_flight == [other]
+    # update() raises it, typed and with the request's id, so `except DaisysWebsocketGenerateError` catches it.
+    raised = protocol.pop_error()
+    assert isinstance(raised, DaisysWebsocketGenerateError) and raised.request_id == failed
+    assert "Generation failed" in str(raised)
+    assert protocol.pop_error() is None
+    assert protocol.next_item(failed) is END
+
+
+def test_an_error_after_the_final_status_does_not_change_what_iteration_gives() -> None:
+    """Whether or not the request was drained before the error message came, its iteration ends the same way."""
+    protocol = SessionProtocol()
+    failed, _ = protocol.take_command(take_body(), None)
+    for message in (status(failed, "t0", "waiting"), status(failed, "t0", "error"), worker_error(failed)):
+        assert protocol.receive(message) == []
+    assert protocol.receive(worker_error(failed, "said twice")) == []
+    statuses = [item.info.status for _, item in drain(protocol, failed) if isinstance(item, StatusChange)]
+    assert statuses == [Status.WAITING, Status.ERROR]
+    assert protocol.next_item(failed) is END
+    raised = protocol.pop_error()
+    assert isinstance(raised, DaisysWebsocketGenerateError) and raised.request_id == failed
+    assert protocol.pop_error() is None
+
+
+def test_an_error_after_the_final_status_of_a_callback_request_is_raised_once_by_update() -> None:
+    protocol = SessionProtocol()
+    seen: list[Status] = []
+    failed, _ = protocol.take_command(take_body(), None, status_callback=lambda rid, take: seen.append(take.status))
+    for message in (status(failed, "t0", "waiting"), status(failed, "t0", "error")):
+        for call in protocol.receive(message):
+            call()
+    assert protocol.in_flight == []
+    assert protocol.receive(worker_error(failed)) == []
+    assert protocol.receive(worker_error(failed, "said twice")) == []
+    raised = protocol.pop_error()
+    assert isinstance(raised, DaisysWebsocketGenerateError) and raised.request_id == failed
+    assert protocol.pop_error() is None  # a second message about the same request adds nothing
+    assert seen == [Status.WAITING, Status.ERROR]
+
+
+def test_the_final_status_after_an_error_still_reaches_the_status_callback() -> None:
+    """The other order: the error message first (update() raises it), the take's final status after."""
+    protocol = SessionProtocol()
+    seen: list[Status] = []
+    failed, _ = protocol.take_command(take_body(), None, status_callback=lambda rid, take: seen.append(take.status))
+    other, _ = protocol.take_command(take_body(), None)
+    for message in (status(failed, "t0", "waiting"), status(failed, "t0", "started"), worker_error(failed)):
+        for call in protocol.receive(message):
+            call()
+    assert protocol.in_flight == [other]
+    raised = protocol.pop_error()
+    assert isinstance(raised, DaisysWebsocketGenerateError) and raised.request_id == failed
+    for call in protocol.receive(status(failed, "t0", "error")):
+        call()
+    assert seen == [Status.WAITING, Status.STARTED, Status.ERROR]
+    assert protocol.ignored == 0
+    assert protocol.pop_error() is None
+    with pytest.raises(DaisysWebsocketGenerateError):
+        protocol.next_item(failed)
+    assert protocol.next_item(other) is None
+
+
+def test_the_final_status_after_an_error_is_kept_for_iteration_before_the_error() -> None:
+    protocol = SessionProtocol()
+    failed, _ = protocol.take_command(take_body(), None)
+    for message in (status(failed, "t0", "waiting"), worker_error(failed), status(failed, "t0", "error")):
+        assert protocol.receive(message) == []
+    assert protocol.in_flight == []
+    items = []
+    with pytest.raises(DaisysWebsocketGenerateError) as raised:
+        while isinstance(item := protocol.next_item(failed), tuple):
+            items.append(item)
+    assert raised.value.request_id == failed
+    assert [i.info.status for _, i in items if isinstance(i, StatusChange)] == [Status.WAITING, Status.ERROR]
+    assert protocol.pop_error() is None  # raised already, by the iteration
+
+
+def test_a_final_status_after_a_raised_error_is_not_kept_for_ever() -> None:
+    """Once the error was raised to an iteration, a later final status is not kept: nothing would read it."""
+    protocol = SessionProtocol()
+    failed, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(failed, "t0", "waiting"))
+    protocol.receive(worker_error(failed))
+    with pytest.raises(DaisysWebsocketGenerateError):
+        drain(protocol, failed)
+    protocol.receive(status(failed, "t0", "error"))
+    assert protocol.pop_error() is None
+    assert failed not in protocol._requests  # nothing left behind
+
+
+def test_a_request_waiting_for_its_final_status_after_an_error_is_forgotten_with_the_connection() -> None:
+    protocol = SessionProtocol()
+    failed, _ = protocol.take_command(take_body(), None, status_callback=lambda rid, take: None)
+    protocol.receive(status(failed, "t0", "waiting"))
+    protocol.receive(worker_error(failed))
+    assert isinstance(protocol.pop_error(), DaisysWebsocketGenerateError)
+    assert protocol.connection_lost("code 1000", resend=True) == []
+    assert protocol._requests == {}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"status": "ready", "message": "Worker ready", "request_id": None, "model": "m"},
+        {"status": "ready", "request_id": None},  # a greeting without a message
+        {"status": "hello", "message": "a status this client has no name for", "request_id": None},
+        {"status": "busy", "message": "about a request", "request_id": 0},
+        {"status": 7, "message": "not even a string"},
+        {"status": None, "request_id": 0},
+        {"greeting": "neither data nor status"},
+    ],
+)
+def test_status_messages_the_client_does_not_know_are_logged_and_ignored(
+    message: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    protocol = SessionProtocol()
+    request_id, _ = protocol.take_command(take_body(), None)
+    caplog.set_level("DEBUG", logger="daisys_ext.websocket")
+    assert protocol.receive(json.dumps(message)) == []
+    assert protocol.pop_error() is None
+    assert protocol.in_flight == [request_id]
+    assert protocol.next_item(request_id) is None
+    assert any(r.name == "daisys_ext.websocket" for r in caplog.records)
+
+
+def test_an_error_about_no_request_is_raised_by_update_only() -> None:
+    """As the official SDK raises it: a generate error when the message names a request id (even null)."""
+    protocol = SessionProtocol()
+    request_id, _ = protocol.take_command(take_body(), None)
+    assert protocol.receive(json.dumps({"status": "error", "message": "bad command", "request_id": None})) == []
+    assert protocol.receive(json.dumps({"status": "error", "message": "worker overloaded"})) == []
+    assert protocol.receive(worker_error(99, "no request 99")) == []
+    assert protocol.next_item(request_id) is None  # nothing of it reaches the request's iteration
+    first, second, third = protocol.pop_error(), protocol.pop_error(), protocol.pop_error()
+    assert isinstance(first, DaisysWebsocketGenerateError) and first.request_id is None
+    assert "bad command" in str(first)
+    assert isinstance(second, DaisysWebsocketStreamError) and "worker overloaded" in str(second)
+    assert isinstance(third, DaisysWebsocketGenerateError) and third.request_id == 99
+    assert protocol.pop_error() is None
+    assert protocol.in_flight == [request_id]
+
+
+def test_messages_for_requests_never_made_fail_no_request() -> None:
+    protocol = SessionProtocol()
+    request_id, _ = protocol.take_command(take_body(), None)
+    assert protocol.receive(status(5, "t", "waiting")) == []
+    assert protocol.receive(encode_frame(6, "t", 0, None, part(4, 1))) == []
+    assert protocol.receive(json.dumps({"data": {}, "request_id": "0"})) == []
+    errors = [protocol.pop_error() for _ in range(3)]
+    assert all(isinstance(e, DaisysWebsocketStreamError) and "never made" in str(e) for e in errors)
+    assert [e.request_id for e in errors if isinstance(e, DaisysWebsocketStreamError)] == [5, 6, "0"]
+    assert protocol.pop_error() is None
+    assert protocol.in_flight == [request_id]
+    protocol.receive(status(request_id, "t0", "ready"))
+    for message in (encode_frame(request_id, "t0", 0, None, part(4, 1)), encode_frame(request_id, "t0", 1)):
+        protocol.receive(message)
+    assert [type(i).__name__ for _, i in drain(protocol, request_id)][-1] == "TakeEnd"
+
+
+@pytest.mark.parametrize(
+    ("message", "why"),
+    [
+        ("{nope", "not JSON"),
+        ("[1, 2]", "not an object"),
+        (b"RIFF....", "magic"),
+        (b"JSON" + (500).to_bytes(4, "little") + b'{"take_id": "t"}', "runs past the end"),
+        (b"JSON" + (9).to_bytes(4, "little") + b"{not json", "metadata is not JSON"),
+    ],
+)
+def test_a_message_that_cannot_be_read_fails_every_request_in_flight(message: str | bytes, why: str) -> None:
+    """Whose status or audio it was cannot be told: each request that could have lost it fails, with why."""
+    protocol = SessionProtocol()
+    first, _ = protocol.take_command(take_body(), None)
+    second, _ = protocol.take_command(take_body(), None)
+    done, _ = protocol.take_command(take_body(), None)
+    for m in (encode_frame(done, "t2", 0, None, part(4, 1)), encode_frame(done, "t2", 1), status(done, "t2", "ready")):
+        protocol.receive(m)
+    assert protocol.receive(message) == []
+    assert protocol.in_flight == []
+    for request_id in (first, second):
+        with pytest.raises(DaisysWebsocketStreamError, match=why) as raised:
+            protocol.next_item(request_id)
+        assert raised.value.request_id == request_id
+    assert [type(i).__name__ for _, i in drain(protocol, done)][-1] == "StatusChange"  # complete before it
+    assert protocol.next_item(done) is END
+    # With nothing in flight, it is only reported by update().
+    assert protocol.receive(message) == []
+    error = protocol.pop_error()
+    assert isinstance(error, DaisysWebsocketStreamError) and why in str(error)
+
+
+def test_a_frame_whose_metadata_names_a_request_fails_only_that_request() -> None:
+    protocol = SessionProtocol()
+    bad, _ = protocol.take_command(take_body(), None)
+    good, _ = protocol.take_command(take_body(), None)
+    meta = json.dumps({"take_id": "t", "part_id": -1, "request_id": bad}).encode()
+    assert protocol.receive(b"JSON" + len(meta).to_bytes(4, "little") + meta) == []
+    assert protocol.in_flight == [good]
+    with pytest.raises(DaisysWebsocketStreamError, match="part_id") as raised:
+        protocol.next_item(bad)
+    assert raised.value.request_id == bad
+    assert protocol.next_item(good) is None
+    meta = json.dumps({"take_id": "t", "part_id": "x", "request_id": 42}).encode()
+    assert protocol.receive(b"JSON" + len(meta).to_bytes(4, "little") + meta) == []
+    assert protocol.in_flight == [good]
+    error = protocol.pop_error()  # the bad request's error was raised by its iteration already
+    assert isinstance(error, DaisysWebsocketStreamError) and error.request_id == 42 and "never made" in str(error)
+    assert "part_id" in str(error)
+
+
+def test_errors_about_no_request_are_kept_for_update_only_up_to_a_bound() -> None:
+    """A worker spamming messages for requests never made cannot grow the session without end."""
+    protocol = SessionProtocol()
+    for n in range(MAX_PENDING_ERRORS + 50):
+        protocol.receive(status(1000 + n, "t", "waiting"))
+    raised = []
+    while (error := protocol.pop_error()) is not None:
+        raised.append(error)
+    assert [e.request_id for e in raised if isinstance(e, DaisysWebsocketStreamError)] == [
+        1000 + n for n in range(MAX_PENDING_ERRORS)
+    ]
+    protocol.receive(status(5000, "t", "waiting"))  # room again once update() raised them
+    assert isinstance(protocol.pop_error(), DaisysWebsocketStreamError)
