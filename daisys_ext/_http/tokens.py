@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from .._errors import DaisysAuthenticationError, DaisysCredentialsError, http_error
+from .._errors import DaisysAuthenticationError, DaisysCredentialsError, DaisysResponseError, http_error
 
 logger = logging.getLogger("daisys_ext")
 
@@ -61,19 +61,38 @@ class Tokens:
         return self._post("login", {"email": self.email, "password": self.password})
 
     def refresh_request(self) -> httpx.Request:
+        """The refresh in both documented forms at once, so that either form of the service is satisfied.
+
+        The official SDK and the documentation's curl example send the access token held (even an
+        expired one) as ``Authorization: Bearer`` and ``{"refresh_token": ...}``; the endpoints page
+        sends ``{"email": ..., "refresh_token": ...}`` and no header. So: the header when an access
+        token is held, and the body with the refresh token and, when known, the email.
+        """
         assert self.refresh_token is not None
         body = {"refresh_token": self.refresh_token}
         if self.email:
             body["email"] = self.email
-        return self._post("refresh", body)
+        request = self._post("refresh", body)
+        if self.access_token:
+            request.headers["Authorization"] = f"Bearer {self.access_token}"
+        return request
 
     def logout_request(self, refresh_token: str) -> httpx.Request:
         return self._post("logout", {"refresh_token": refresh_token})
 
     def accept(self, response: httpx.Response, *, login: bool) -> None:
-        """Take the tokens from a successful login or refresh answer."""
-        body = response.json()
-        self.set_tokens(body["access_token"], body["refresh_token"])
+        """Take the tokens from a successful login or refresh answer (a refresh may keep the refresh token)."""
+        try:
+            body = response.json()
+            access, refresh = body["access_token"], body.get("refresh_token", self.refresh_token)
+            if not isinstance(access, str) or not isinstance(refresh, str | None):
+                raise TypeError("the tokens are not strings")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            what = "login" if login else "refresh"
+            problem = "not JSON" if isinstance(exc, ValueError) else f"no access_token ({type(exc).__name__})"
+            message = f"The auth service's {what} answer could not be used: {problem}."
+            raise DaisysResponseError(message, response) from None
+        self.set_tokens(access, refresh)
         if login:
             self.auto_logout = True
         logger.info("%s with the Daisys auth service", "logged in" if login else "refreshed the access token")

@@ -471,7 +471,9 @@ class Client(TokenAttributes):
         from daisys_speak_api.api.takes import generate_take
         from daisys_speak_api.models import TakeResponse
 
-        bodies = list(request)
+        from .._bodies import checked_takes
+
+        bodies = checked_takes(request)
         answer = self._call(
             "generate_takes", lambda: generate_take.sync_detailed(client=self._api, body=bodies)
         )

@@ -180,7 +180,9 @@ class ApiApp:
         return json_response(200, tokens)
 
     def _refresh(self, request: Request, _: dict[str, str]) -> Response:
-        # The access token the official SDK sends along may have expired: it is deliberately not checked.
+        # Either documented form: `Authorization: Bearer <access token>` with {"refresh_token"} (the official SDK,
+        # the curl example) or {"email", "refresh_token"} without a header (the endpoints page), or both at once.
+        # The access token sent along may have expired: it is deliberately not checked.
         values = self._fields(request, ("refresh_token",), ("email",))
         tokens = self._auth.refresh(values["refresh_token"], values.get("email"))
         if tokens is None:

@@ -39,7 +39,13 @@ class Auth:
             return self._issue()
 
     def refresh(self, refresh_token: str, email: str | None) -> dict[str, str] | None:
-        """Trade a live refresh token for a new pair; the old refresh token is retired. None if unknown."""
+        """Trade a live refresh token for a new pair; the old refresh token is retired. None if unknown.
+
+        Both documented forms are served: the official SDK's and the curl example's (the access token in an
+        `Authorization: Bearer` header, which may have expired, and no email) and the endpoints page's (an
+        `email` beside the refresh token, no header). The refresh token alone decides; an email, when given,
+        must be the account's.
+        """
         if email is not None and email != self.email:
             return None
         with self._lock:

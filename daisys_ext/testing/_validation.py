@@ -1,6 +1,6 @@
 """Request validation answering like FastAPI/pydantic v2: each problem becomes a `{"type","loc","msg","input"}` dict.
 
-Validators return the normalized value (every optional field present, webhooks in object form) and append errors
+Validators return the normalized value (every optional field present, webhooks in full object form) and append errors
 to a list; a non-empty list means the request deserves a 422 with `{"detail": errors}`.
 """
 
@@ -157,11 +157,14 @@ def prosody_type(value: dict[str, int]) -> str:
 
 
 def webhook(value: Any, loc: Loc, errors: Errors) -> dict[str, Any] | None:
-    """A webhook given as a URL string or `{"post_url": ...}`; answered as the full object form."""
+    """A `Webhook` object (`{"post_url": ...}`), answered in its full form.
+
+    The service's models (and the official SDK's) declare webhooks as `Webhook` objects only, so a plain URL
+    string is refused as pydantic refuses it: `model_attributes_type` (FastAPI validates with from_attributes).
+    Only the documentation's older JSON input examples show plain strings.
+    """
     if value is None:
         return None
-    if isinstance(value, str):
-        return {"post_url": value, "timestamp_ms": None, "status_code": None}
     data = obj(value, loc, errors)
     if data is None:
         return None

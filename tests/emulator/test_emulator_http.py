@@ -370,11 +370,11 @@ def receiver() -> Iterator[_Receiver]:
 
 
 def test_webhooks_are_posted(emu: Emulator, api: httpx.Client, receiver: _Receiver) -> None:
-    voice = make_voice(api, done_webhook=f"{receiver.url}/voice-done")
+    voice = make_voice(api, done_webhook={"post_url": f"{receiver.url}/voice-done"})
     take = make_take(
         api,
         voice["voice_id"],
-        status_webhook=f"{receiver.url}/status",
+        status_webhook={"post_url": f"{receiver.url}/status"},
         done_webhook={"post_url": f"{receiver.url}/done"},
     )
     assert take["done_webhook"] == {"post_url": f"{receiver.url}/done", "timestamp_ms": None, "status_code": None}
@@ -395,9 +395,42 @@ def test_webhooks_are_posted(emu: Emulator, api: httpx.Client, receiver: _Receiv
 
 def test_webhook_failures_are_recorded_not_raised(emu: Emulator, api: httpx.Client) -> None:
     voice = make_voice(api)
-    make_take(api, voice["voice_id"], done_webhook="http://127.0.0.1:9/unreachable")
+    make_take(api, voice["voice_id"], done_webhook={"post_url": "http://127.0.0.1:9/unreachable"})
     (delivery,) = emu.wait_for_webhooks(1)
     assert delivery.status_code is None and delivery.error
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "loc"),
+    [
+        (
+            "/takes/generate",
+            {"text": "x", "voice_id": "v", "status_webhook": "https://h/s"},
+            ["body", "status_webhook"],
+        ),
+        ("/takes/generate", {"text": "x", "voice_id": "v", "done_webhook": "https://h/d"}, ["body", "done_webhook"]),
+        (
+            "/voices/generate",
+            {"name": "A", "gender": "male", "model": "shakespeare", "done_webhook": "https://h/v"},
+            ["body", "done_webhook"],
+        ),
+        (
+            "/voices/generate",
+            {"name": "A", "gender": "male", "model": "shakespeare", "example_take": {"text": "x", "done_webhook": "u"}},
+            ["body", "example_take", "done_webhook"],
+        ),
+    ],
+)
+def test_webhooks_given_as_plain_urls_are_refused(
+    emu: Emulator, api: httpx.Client, route: str, body: dict[str, Any], loc: list[str]
+) -> None:
+    """As the service's pydantic models (Webhook objects only) refuse them, with FastAPI's from_attributes error."""
+    response = api.post(route, json=body)
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == loc and error["type"] == "model_attributes_type"
+    assert error["msg"] == "Input should be a valid dictionary or object to extract fields from"
+    assert emu.webhook_deliveries == []
 
 
 # -- audio ---------------------------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_every_answer_matches_the_spec(daisys_emulator: Emulator) -> None:
                 "example_take": {
                     "text": "Hallo daar.",
                     "override_language": "nl-NL",
-                    "status_webhook": "http://127.0.0.1:9/",
+                    "status_webhook": {"post_url": "http://127.0.0.1:9/"},
                 },
                 "done_webhook": {"post_url": "http://127.0.0.1:9/"},
             },
@@ -112,7 +112,7 @@ def test_every_answer_matches_the_spec(daisys_emulator: Emulator) -> None:
                 "voice_id": voice["voice_id"],
                 "style": ["base"],
                 "prosody": {"pitch": 0, "pace": 0, "tilt": 2, "pitch_range": -2},
-                "status_webhook": "http://127.0.0.1:9/",
+                "status_webhook": {"post_url": "http://127.0.0.1:9/"},
                 "user_data": 42,
             },
         ).json()

@@ -37,10 +37,10 @@ class TakeGenerateWithoutVoice:
             prosody (AffectProsody | None | SignalProsody | SimpleProsody | Unset): The characteristics of the desired
                 speech not determined by the voice or style. Here you can provide a SimpleProsody or most models also accept the
                 more detailed AffectProsody.
-            status_webhook (None | str | Unset | Webhook): An optional URL to be called using POST whenever the take's
-                status changes, with TakeResponse in the body content.
-            done_webhook (None | str | Unset | Webhook): An optional URL to be called exactly once using POST when the take
-                is READY, ERROR, or TIMEOUT, with TakeResponse in the body content.
+            status_webhook (None | Unset | Webhook): An optional URL to be called using POST whenever the take's status
+                changes, with TakeResponse in the body content.
+            done_webhook (None | Unset | Webhook): An optional URL to be called exactly once using POST when the take is
+                READY, ERROR, or TIMEOUT, with TakeResponse in the body content.
             user_data (float | int | None | str | Unset): Optional data of the caller's own, stored with the take and
                 returned unchanged in TakeResponse: a string of at most 256 characters, an integer or a number.
     """
@@ -49,8 +49,8 @@ class TakeGenerateWithoutVoice:
     override_language: None | str | Unset = UNSET
     style: list[str] | None | Unset = UNSET
     prosody: AffectProsody | None | SignalProsody | SimpleProsody | Unset = UNSET
-    status_webhook: None | str | Unset | Webhook = UNSET
-    done_webhook: None | str | Unset | Webhook = UNSET
+    status_webhook: None | Unset | Webhook = UNSET
+    done_webhook: None | Unset | Webhook = UNSET
     user_data: float | int | None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -89,7 +89,7 @@ class TakeGenerateWithoutVoice:
         else:
             prosody = self.prosody
 
-        status_webhook: dict[str, Any] | None | str | Unset
+        status_webhook: dict[str, Any] | None | Unset
         if isinstance(self.status_webhook, Unset):
             status_webhook = UNSET
         elif isinstance(self.status_webhook, Webhook):
@@ -97,7 +97,7 @@ class TakeGenerateWithoutVoice:
         else:
             status_webhook = self.status_webhook
 
-        done_webhook: dict[str, Any] | None | str | Unset
+        done_webhook: dict[str, Any] | None | Unset
         if isinstance(self.done_webhook, Unset):
             done_webhook = UNSET
         elif isinstance(self.done_webhook, Webhook):
@@ -206,7 +206,7 @@ class TakeGenerateWithoutVoice:
 
         prosody = _parse_prosody(d.pop("prosody", UNSET))
 
-        def _parse_status_webhook(data: object) -> None | str | Unset | Webhook:
+        def _parse_status_webhook(data: object) -> None | Unset | Webhook:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -219,11 +219,11 @@ class TakeGenerateWithoutVoice:
                 return status_webhook_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | str | Unset | Webhook, data)
+            return cast(None | Unset | Webhook, data)
 
         status_webhook = _parse_status_webhook(d.pop("status_webhook", UNSET))
 
-        def _parse_done_webhook(data: object) -> None | str | Unset | Webhook:
+        def _parse_done_webhook(data: object) -> None | Unset | Webhook:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -236,7 +236,7 @@ class TakeGenerateWithoutVoice:
                 return done_webhook_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | str | Unset | Webhook, data)
+            return cast(None | Unset | Webhook, data)
 
         done_webhook = _parse_done_webhook(d.pop("done_webhook", UNSET))
 

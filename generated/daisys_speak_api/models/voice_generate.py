@@ -38,9 +38,9 @@ class VoiceGenerate:
             associate with this voice. It can be overridden by a take that uses this voice.
         example_take (None | TakeGenerateWithoutVoice | Unset): Parameters for an example take to generate for this
             voice. If not provided, a default example text will be used, depending on the language of the model.
-        done_webhook (None | str | Unset | Webhook): An optional URL to call using POST when the voice is available,
-            with the response of VoiceInfo in the body content. This shall be called once, after the voice and example take
-            have been generated.
+        done_webhook (None | Unset | Webhook): An optional URL to call using POST when the voice is available, with the
+            response of VoiceInfo in the body content. This shall be called once, after the voice and example take have been
+            generated.
     """
 
     name: str
@@ -52,7 +52,7 @@ class VoiceGenerate:
         UNSET
     )
     example_take: None | TakeGenerateWithoutVoice | Unset = UNSET
-    done_webhook: None | str | Unset | Webhook = UNSET
+    done_webhook: None | Unset | Webhook = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,7 +103,7 @@ class VoiceGenerate:
         else:
             example_take = self.example_take
 
-        done_webhook: dict[str, Any] | None | str | Unset
+        done_webhook: dict[str, Any] | None | Unset
         if isinstance(self.done_webhook, Unset):
             done_webhook = UNSET
         elif isinstance(self.done_webhook, Webhook):
@@ -230,7 +230,7 @@ class VoiceGenerate:
 
         example_take = _parse_example_take(d.pop("example_take", UNSET))
 
-        def _parse_done_webhook(data: object) -> None | str | Unset | Webhook:
+        def _parse_done_webhook(data: object) -> None | Unset | Webhook:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -243,7 +243,7 @@ class VoiceGenerate:
                 return done_webhook_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | str | Unset | Webhook, data)
+            return cast(None | Unset | Webhook, data)
 
         done_webhook = _parse_done_webhook(d.pop("done_webhook", UNSET))
 

@@ -46,6 +46,9 @@ class VoiceInfo:
             associate with this voice. It can be overridden by a take that uses this voice.
         example_take (None | TakeGenerateWithoutVoice | Unset): Parameters for an example take to generate for this
             voice. If not provided, a default example text will be used, depending on the language of the model.
+        status_webhook (None | Unset | Webhook): Printed (as null) in the documentation's GET /voices output, though the
+            voice models of the official client do not declare it and VoiceGenerate does not take it; when set, a Webhook
+            object like done_webhook.
         done_webhook (None | Unset | Webhook): An optional URL to call using POST when the voice is available, with the
             response of VoiceInfo in the body content. This shall be called once, after the voice and example take have been
             generated.
@@ -65,6 +68,7 @@ class VoiceInfo:
         UNSET
     )
     example_take: None | TakeGenerateWithoutVoice | Unset = UNSET
+    status_webhook: None | Unset | Webhook = UNSET
     done_webhook: None | Unset | Webhook = UNSET
     example_take_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -123,6 +127,14 @@ class VoiceInfo:
         else:
             example_take = self.example_take
 
+        status_webhook: dict[str, Any] | None | Unset
+        if isinstance(self.status_webhook, Unset):
+            status_webhook = UNSET
+        elif isinstance(self.status_webhook, Webhook):
+            status_webhook = self.status_webhook.to_dict()
+        else:
+            status_webhook = self.status_webhook
+
         done_webhook: dict[str, Any] | None | Unset
         if isinstance(self.done_webhook, Unset):
             done_webhook = UNSET
@@ -157,6 +169,8 @@ class VoiceInfo:
             field_dict["default_prosody"] = default_prosody
         if example_take is not UNSET:
             field_dict["example_take"] = example_take
+        if status_webhook is not UNSET:
+            field_dict["status_webhook"] = status_webhook
         if done_webhook is not UNSET:
             field_dict["done_webhook"] = done_webhook
         if example_take_id is not UNSET:
@@ -267,6 +281,23 @@ class VoiceInfo:
 
         example_take = _parse_example_take(d.pop("example_take", UNSET))
 
+        def _parse_status_webhook(data: object) -> None | Unset | Webhook:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                status_webhook_type_0 = Webhook.from_dict(data)
+
+                return status_webhook_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | Webhook, data)
+
+        status_webhook = _parse_status_webhook(d.pop("status_webhook", UNSET))
+
         def _parse_done_webhook(data: object) -> None | Unset | Webhook:
             if data is None:
                 return data
@@ -304,6 +335,7 @@ class VoiceInfo:
             default_style=default_style,
             default_prosody=default_prosody,
             example_take=example_take,
+            status_webhook=status_webhook,
             done_webhook=done_webhook,
             example_take_id=example_take_id,
         )
