@@ -136,3 +136,17 @@ def choose_callback(callback: Any, async_callback: Any) -> Any:
     if async_callback is not None:
         raise DaisysInputError("async_callback needs the AsyncClient; give callback here.")
     return callback
+
+
+def async_accept_callbacks(*callbacks: Any) -> None:
+    """A session's callbacks may be plain or coroutine functions here: coroutines are awaited."""
+
+
+def accept_callbacks(*callbacks: Any) -> None:
+    """Refuses a coroutine function: nothing would await it, and it would silently never run."""
+    for callback in callbacks:
+        if inspect.iscoroutinefunction(callback):
+            raise DaisysInputError(
+                f"{getattr(callback, '__name__', 'the callback')} is a coroutine function: nothing awaits it in a "
+                "synchronous session. Give a plain function, or use the AsyncClient's session."
+            )

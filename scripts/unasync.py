@@ -41,6 +41,7 @@ NAMES = {
     "async_sleep": "sleep",
     "async_call": "call",
     "async_choose_callback": "choose_callback",
+    "async_accept_callbacks": "accept_callbacks",
     # the generated client's
     "asyncio_detailed": "sync_detailed",
     "set_async_httpx_client": "set_httpx_client",

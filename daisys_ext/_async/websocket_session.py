@@ -27,7 +27,7 @@ from .._errors import (
     DaisysWebsocketError,
 )
 from .._logging import redact_logs
-from .._synchronization import AsyncEvent, AsyncGuard, AsyncLock, async_call
+from .._synchronization import AsyncEvent, AsyncGuard, AsyncLock, async_accept_callbacks, async_call
 from .._websocket.connection import AsyncConnection, ConnectionLost, ConnectOptions, HandshakeRefused
 from .._websocket.output import AudioOut, WavTarget, wav_output
 from .._websocket.protocol import (
@@ -69,8 +69,9 @@ class AsyncWebsocket:
     Several requests may be in flight at once: each has its own id, its callbacks, and
     its output kept until iterated. A connection the worker drops between requests is
     reopened with a fresh URL from the API; a drop in the middle of a request fails that
-    request with `DaisysWebsocketStreamError`. Callbacks (plain or coroutine functions)
-    run in whichever caller is reading (``update`` or ``iter_request``). Several callers
+    request with `DaisysWebsocketStreamError`. Callbacks run in whichever caller is reading
+    (``update`` or ``iter_request``); coroutine functions are awaited by the session for
+    event loops, and refused by the synchronous one, where nothing would. Several callers
     may iterate their own requests at once: one reads, the others wait for what it brings.
     """
 
@@ -238,6 +239,7 @@ class AsyncWebsocket:
         until ``iter_request`` reads it. ``timeout`` bounds opening a connection first,
         if one must be opened.
         """
+        async_accept_callbacks(status_callback, audio_callback)
         body = take_generate(
             voice_id,
             text,
@@ -268,6 +270,7 @@ class AsyncWebsocket:
         audio_callback: AudioCallback | None = None,
     ) -> int:
         """Ask the worker for a new voice; its example take streams like a take (chunks by default)."""
+        async_accept_callbacks(status_callback, audio_callback)
         body = voice_generate(
             name,
             model,

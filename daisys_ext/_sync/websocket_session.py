@@ -28,7 +28,7 @@ from .._errors import (
     DaisysWebsocketError,
 )
 from .._logging import redact_logs
-from .._synchronization import Event, Guard, Lock, call
+from .._synchronization import Event, Guard, Lock, accept_callbacks, call
 from .._websocket.connection import Connection, ConnectionLost, ConnectOptions, HandshakeRefused
 from .._websocket.output import AudioOut, WavTarget, wav_output
 from .._websocket.protocol import (
@@ -70,8 +70,9 @@ class Websocket:
     Several requests may be in flight at once: each has its own id, its callbacks, and
     its output kept until iterated. A connection the worker drops between requests is
     reopened with a fresh URL from the API; a drop in the middle of a request fails that
-    request with `DaisysWebsocketStreamError`. Callbacks (plain or coroutine functions)
-    run in whichever caller is reading (``update`` or ``iter_request``). Several callers
+    request with `DaisysWebsocketStreamError`. Callbacks run in whichever caller is reading
+    (``update`` or ``iter_request``); coroutine functions are awaited by the session for
+    event loops, and refused by the synchronous one, where nothing would. Several callers
     may iterate their own requests at once: one reads, the others wait for what it brings.
     """
 
@@ -239,6 +240,7 @@ class Websocket:
         until ``iter_request`` reads it. ``timeout`` bounds opening a connection first,
         if one must be opened.
         """
+        accept_callbacks(status_callback, audio_callback)
         body = take_generate(
             voice_id,
             text,
@@ -269,6 +271,7 @@ class Websocket:
         audio_callback: AudioCallback | None = None,
     ) -> int:
         """Ask the worker for a new voice; its example take streams like a take (chunks by default)."""
+        accept_callbacks(status_callback, audio_callback)
         body = voice_generate(
             name,
             model,

@@ -6,7 +6,7 @@ with ``DAISYS_EMAIL`` and ``DAISYS_PASSWORD``. ``make record`` and ``make record
 
 A test that uses the ``connect`` fixture runs twice, with the ``Client`` and with the ``AsyncClient`` (each with
 its own cassette, ``http/<test>-sync.yaml`` and ``-async.yaml``): ``connect()`` opens a client of that flavour,
-and the sync one is wrapped so that both are awaited alike.
+and the sync one is wrapped (``support.flavours.SyncApi``) so that both are awaited alike.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from cassette_files import cassette_path, replay_path
 from cassette_match import make_vcr
 from cassette_network import NetworkGuard
 from cassette_scrub import API_ORIGIN, EMAIL, PASSWORD, STORAGE_ORIGIN, WORKER_ORIGIN, Scrubber
+from support.flavours import FLAVOURS, new_client
 from vcr.cassette import Cassette
 
-from daisys_ext import AsyncClient, Client, PollSchedule
+from daisys_ext import PollSchedule
 from daisys_ext.testing import Emulator
 
 MODE = os.environ.get("DAISYS_RECORD", "")
@@ -95,31 +96,7 @@ def cassette(request: pytest.FixtureRequest, target: Target) -> Iterator[Cassett
         assert not unplayed, f"the client made fewer requests than recorded; never asked: {unplayed}"
 
 
-class SyncApi:
-    """A ``Client`` whose methods are awaited like the ``AsyncClient``'s, so one test body serves both."""
-
-    def __init__(self, client: Client) -> None:
-        object.__setattr__(self, "_client", client)
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._client, name)
-        if not callable(value):
-            return value
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            return value(*args, **kwargs)
-
-        return call
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._client, name, value)
-
-    async def stream_take_audio(self, take_id: str, format: str = "wav") -> AsyncIterator[bytes]:
-        for chunk in self._client.stream_take_audio(take_id, format):
-            yield chunk
-
-
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=FLAVOURS)
 def connect(
     request: pytest.FixtureRequest, target: Target, cassette: Cassette
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[Any]]:
@@ -131,11 +108,7 @@ def connect(
         email: str | None = target.email, password: str | None = target.password, **kwargs: Any
     ) -> AsyncIterator[Any]:
         options = {"daisys_url": target.api_url, "auth_url": target.api_url, "poll": target.poll, **kwargs}
-        if flavour == "sync":
-            with Client(email, password, **options) as client:
-                yield SyncApi(client)
-        else:
-            async with AsyncClient(email, password, **options) as aclient:
-                yield aclient
+        async with new_client(flavour, email, password, **options) as api:
+            yield api
 
     return open_client

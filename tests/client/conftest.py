@@ -2,15 +2,21 @@
 
 The emulator comes from the `daisys_ext.testing.plugin` fixtures (`daisys_emulator`), reset before every test, so
 each test may change its options (token_ttl, take_seconds, fail_rate, ...) freely.
+
+A test that uses `api` or `connect` (or `flavour`) runs twice, with the `Client` ("sync") and the `AsyncClient`
+("async"): its body is written against the asyncio API, and the sync client is wrapped so that it is awaited
+alike (`support.flavours`). `client` and `aclient` are for the tests of one flavour only.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
+from support.flavours import FLAVOURS, Api, new_client
 
 from daisys_ext import AsyncClient, Client
 from daisys_ext.testing import Emulator
@@ -63,6 +69,32 @@ async def aclient(emu: Emulator) -> AsyncIterator[AsyncClient]:
     """A fresh asyncio client with the emulator's email and password, closed after the test."""
     async with AsyncClient(emu.email, emu.password, daisys_url=emu.api_url, auth_url=emu.api_url) as c:
         yield c
+
+
+@pytest.fixture(params=FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> str:
+    """The client's flavour, "sync" or "async": the test runs once with each."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def api(flavour: str, emu: Emulator) -> AsyncIterator[Api]:
+    """A fresh client of the test's flavour with the emulator's email and password (not yet logged in: that happens
+    on first use), awaited alike in both flavours, closed after the test."""
+    async with new_client(flavour, emu.email, emu.password, daisys_url=emu.api_url, auth_url=emu.api_url) as c:
+        yield c
+
+
+@pytest.fixture
+def connect(flavour: str) -> Callable[..., Api]:
+    """``connect(*args, **kwargs)``: a client of the test's flavour made with exactly these arguments, for the
+    tests of special ones (tokens only, a wrong password, an unreachable URL). Use it as ``async with connect(...)
+    as client`` (closed at the end of the block), or ``await client.close()`` it."""
+
+    def make(*args: Any, **kwargs: Any) -> Api:
+        return new_client(flavour, *args, **kwargs)
+
+    return make
 
 
 @pytest.fixture

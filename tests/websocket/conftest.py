@@ -1,11 +1,18 @@
-"""Fixtures for the websocket session tests: the plugin's emulator, clients on it, and a voice to speak with."""
+"""Fixtures for the websocket session tests: the plugin's emulator, clients on it, and a voice to speak with.
+
+A test that uses `api` (or `connect`, `flavour`) runs twice, with the `Client` ("sync") and the `AsyncClient`
+("async"); its body is written against the asyncio API, and the sync client and its `Websocket` are wrapped so
+that they are awaited alike (`support.flavours`). `client` and `aclient` are for the tests of one flavour only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
+from support.flavours import FLAVOURS, Api, new_client
 
 from daisys_ext import AsyncClient, Client
 from daisys_ext.testing import Emulator
@@ -38,3 +45,28 @@ def client(emu: Emulator) -> Iterator[Client]:
 async def aclient(emu: Emulator) -> AsyncIterator[AsyncClient]:
     async with AsyncClient(emu.email, emu.password, daisys_url=emu.api_url, auth_url=emu.api_url) as c:
         yield c
+
+
+@pytest.fixture(params=FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> str:
+    """The client's flavour, "sync" or "async": the test runs once with each."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def api(flavour: str, emu: Emulator) -> AsyncIterator[Api]:
+    """A fresh client of the test's flavour on the emulator, awaited alike in both flavours; its ``websocket(...)``
+    is a session awaited alike too (``async with``, awaited calls, async ``iter_request``/``iter_pcm``)."""
+    async with new_client(flavour, emu.email, emu.password, daisys_url=emu.api_url, auth_url=emu.api_url) as c:
+        yield c
+
+
+@pytest.fixture
+def connect(flavour: str) -> Callable[..., Api]:
+    """``connect(*args, **kwargs)``: a client of the test's flavour made with exactly these arguments; use it as
+    ``async with connect(...) as client``, or ``await client.close()`` it."""
+
+    def make(*args: Any, **kwargs: Any) -> Api:
+        return new_client(flavour, *args, **kwargs)
+
+    return make
