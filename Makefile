@@ -9,7 +9,7 @@ GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path open
           --config generator/config.yaml --custom-template-path generator/templates \
           --fail-on-warning --overwrite
 
-.PHONY: setup test lint regen unasync check-generated fetch-spec demo clean record record-live
+.PHONY: setup test lint regen unasync check-generated fetch-spec demo clean record record-live soak
 
 setup: $(STAMP)
 
@@ -55,6 +55,10 @@ fetch-spec: setup
 
 demo: setup
 	$(BIN)/python -m daisys_ext.demo
+
+# Both clients shared by 8 threads / 8 tasks against a faulty emulator for SOAK_S seconds (default 60); prints figures.
+soak: setup
+	$(BIN)/python scripts/soak.py
 
 # Re-records every cassette (tests/cassettes) against a local emulator, then replays them all as CI does.
 CASSETTES := tests/cassettes

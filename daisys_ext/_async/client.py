@@ -491,6 +491,7 @@ class AsyncClient(TokenAttributes):
         result = await self._call(
             "delete_take", lambda: delete_take.asyncio_detailed(take_id, client=self._api), missing_ok=True
         )
+        self._presigned.forget(take_id)
         return _succeeded(result, DaisysTakeDeletionError, f"Take {take_id} failed to delete", raise_on_error)
 
     async def wait_for_takes(

@@ -18,6 +18,8 @@ import httpx
 # Reuse a presigned URL only while this much of its lifetime is left: a download must
 # start (and for S3, only start) before the URL expires.
 EXPIRY_MARGIN = 10.0
+# URLs kept at most; past it, expired ones go first, then the oldest.
+MAX_CACHED = 512
 
 
 def _query(url: str) -> dict[str, str]:
@@ -64,11 +66,22 @@ class PresignedCache:
                 return None
             return entry[0]
 
-    def put(self, take_id: str, audio_format: str, url: str) -> None:
+    def put(self, take_id: str, audio_format: str, url: str, now: float | None = None) -> None:
         expiry = presigned_expiry(url)
-        if expiry is not None:
-            with self._lock:
-                self._urls[(take_id, audio_format)] = (url, expiry)
+        if expiry is None:
+            return
+        with self._lock:
+            self._urls[(take_id, audio_format)] = (url, expiry)
+            if len(self._urls) > MAX_CACHED:
+                # A client that runs for weeks downloads many takes once each: keep what can still be used.
+                now = time.time() if now is None else now
+                for key in [k for k, (_, expires) in self._urls.items() if now >= expires - EXPIRY_MARGIN]:
+                    del self._urls[key]
+                while len(self._urls) > MAX_CACHED:
+                    del self._urls[next(iter(self._urls))]  # the oldest
+
+    def __len__(self) -> int:
+        return len(self._urls)
 
     def forget(self, take_id: str, audio_format: str | None = None) -> None:
         with self._lock:

@@ -25,6 +25,8 @@ logger = logging.getLogger("daisys_ext")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+# On a response: how many times the transport retried the request before it (absent: none).
+RETRIED = "daisys_ext.retried"
 # Failures before any byte of the request could have been processed.
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -143,7 +145,11 @@ class Attempts:
             retry_after=response.headers.get("retry-after"),
             remaining=self._remaining(),
         )
-        return None if delay is None else self._next(f"status {response.status_code}", delay)
+        if delay is None:
+            if self.count:
+                response.extensions[RETRIED] = self.count
+            return None
+        return self._next(f"status {response.status_code}", delay)
 
     def _remaining(self) -> float:
         return self.deadline - time.monotonic()

@@ -9,16 +9,19 @@ from typing import Any
 import httpx
 
 from .._errors import http_error
+from .._http.retry import RETRIED
 from .._http.tokens import Flow, Tokens, first_request, next_request, public_request
 from .._synchronization import Lock
 
-# A token can expire again while the request it was renewed for waits on retries or a slow
-# server: renew again, up to this many times a call.
-MAX_RENEWALS = 2
+# A token renewed for a request and refused at once, twice: the credentials are not good enough.
+MAX_REFUSALS = 2
+# A token can also expire while the request it was renewed for waits on retries (Retry-After):
+# renewed again then, up to this many renewals a call in all.
+MAX_RENEWALS = 5
 
 
 class DaisysAuth(httpx.Auth):
-    """Log in on first use, renew the token on a 401 and retry (twice at most); one renewal serves all waiting.
+    """Log in on first use, renew the token on a 401 and retry; one renewal serves all waiting.
 
     The auth service's requests get the client's timeout and headers (its User-Agent and
     ``default_headers``): they are built here, not by the client, so nothing else would
@@ -53,7 +56,8 @@ class DaisysAuth(httpx.Auth):
             yield request
             return
         stale: str | None = None  # the token the last attempt failed with; None: there was none
-        for renewals in range(MAX_RENEWALS + 1):
+        renewals = refusals = 0
+        while True:
             if renewals or self.tokens.access_token is None:
                 # Under the lock, and only if ``stale`` is still the token held: one renewal serves
                 # every thread or task that failed with the same token, never a storm of them.
@@ -68,6 +72,9 @@ class DaisysAuth(httpx.Auth):
             response = yield request
             if response.status_code != 401:
                 return
-        # Refused even with a token renewed for it, twice: the credentials are not good enough.
-        response.read()
-        raise http_error(response)
+            renewals += 1
+            if not response.extensions.get(RETRIED):  # no retry wait that would explain an expiry
+                refusals += 1
+            if refusals > MAX_REFUSALS or renewals > MAX_RENEWALS:
+                response.read()
+                raise http_error(response)

@@ -492,6 +492,7 @@ class Client(TokenAttributes):
         result = self._call(
             "delete_take", lambda: delete_take.sync_detailed(take_id, client=self._api), missing_ok=True
         )
+        self._presigned.forget(take_id)
         return _succeeded(result, DaisysTakeDeletionError, f"Take {take_id} failed to delete", raise_on_error)
 
     def wait_for_takes(

@@ -273,3 +273,30 @@ async def test_renewal_is_bounded(server: BrokenServer, flavour: str) -> None:
     async with client as api:
         await raises(api.get_models(), DaisysAuthenticationError, within=2)
     assert len(refreshes) == 2
+
+
+def answers_in_turn(*answers: bytes) -> Callable[[Exchange], None]:
+    """A route that gives ``answers`` one after another, then repeats the last."""
+    given: list[bytes] = []
+
+    def route(exchange: Exchange) -> None:
+        answer_now = answers[min(len(given), len(answers) - 1)]
+        given.append(answer_now)
+        exchange.send(answer_now)
+
+    return route
+
+
+async def test_tokens_that_expire_during_retry_waits_are_renewed_each_time(server: BrokenServer, flavour: str) -> None:
+    """A 401 after the transport waited on retries (Retry-After) is an expiry the wait explains, not a refusal:
+    renewed again, beyond the two refusals a call may meet (seen in the soak with 2 s tokens)."""
+    refreshes: list[int] = []
+    expired = json_answer({"detail": "Token expired"}, 401)
+    busy = answer(429, b'{"detail": "Too Many Requests"}', {"Content-Type": "application/json", "Retry-After": "0.05"})
+    server.route("POST", "/auth/refresh", tokens_route(refreshes))
+    turns = answers_in_turn(expired, busy, expired, busy, expired, busy, json_answer([]))
+    server.route("GET", f"{PRODUCT}/models", turns)
+    client = new_client(flavour, access_token=TOKEN, refresh_token="refresh-0", daisys_url=server.url, timeout=5)
+    async with client as api:
+        assert await api.get_models() == []
+    assert len(refreshes) == 3

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from daisys_ext._http.presigned import PresignedCache, is_presigned, presigned_expiry
+from daisys_ext._http.presigned import MAX_CACHED, PresignedCache, is_presigned, presigned_expiry
 from daisys_ext._http.retry import Attempts, RetryPolicy, parse_retry_after
 from daisys_ext._http.waiting import PollSchedule, batches
 from daisys_ext._logging import RedactingFilter, redact_text, redact_url
@@ -113,6 +113,28 @@ def test_presigned_urls_are_recognised_and_cached_until_expiry() -> None:
     cache.put("t01", "wav", SIGNED)
     assert cache.get("t01", "wav", now=expiry - 60) == SIGNED
     assert cache.get("t01", "wav", now=expiry - 1) is None  # too close to expiry to start a download
+
+
+def signed(at: float, expires: int) -> str:
+    """A presigned-looking URL signed at ``at`` (Unix time), valid ``expires`` seconds."""
+    stamp = datetime.fromtimestamp(at, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"https://storage.example/a.wav?X-Amz-Date={stamp}&X-Amz-Expires={expires}&X-Amz-Signature=abc"
+
+
+def test_the_presigned_cache_stays_bounded() -> None:
+    """A client that downloads many takes once each, for weeks, keeps at most MAX_CACHED URLs: expired ones first."""
+    cache = PresignedCache()
+    now = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    for i in range(MAX_CACHED + 50):
+        cache.put(f"take-{i}", "wav", signed(now, expires=600), now=now)
+    assert len(cache) == MAX_CACHED
+    assert cache.get("take-0", "wav", now=now) is None  # the oldest went
+    assert cache.get(f"take-{MAX_CACHED + 49}", "wav", now=now) is not None
+    later = now + 3600  # every URL so far has expired: one more put clears them all
+    cache.put("fresh", "wav", signed(later, expires=600), now=later)
+    assert len(cache) == 1
+    cache.forget("fresh")
+    assert len(cache) == 0
 
 
 def test_redaction_removes_every_kind_of_secret() -> None:
