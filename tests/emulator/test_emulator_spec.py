@@ -16,8 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from support.spec import ERROR_DETAIL, SPEC, SPEC_PATH, schema_error
-from support.spec import template as spec_template
+from support.spec import ERROR_DETAIL, SPEC, SPEC_PATH, schema_error, template as spec_template
 
 from daisys_ext.testing import Emulator
 

@@ -7,8 +7,7 @@ import re
 import struct
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from daisys_ext._audio.frames import (
     AudioFrame,

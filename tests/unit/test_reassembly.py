@@ -11,8 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from daisys_ext._audio.frames import AudioFrame, decode_frame, encode_frame
 from daisys_ext._audio.reassembly import (

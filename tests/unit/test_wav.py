@@ -8,8 +8,7 @@ import struct
 import wave
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from daisys_ext._audio.wav import WavError, WavFormat, fix_wav_sizes, parse_wav_header, wav_header
 
