@@ -390,23 +390,34 @@ class Websocket:
         return info
 
     def _items(self, request_id: int, timeout: float | None) -> Iterator[tuple[str | None, Item]]:
-        """A request's items as they become available, reading the connection when it is this caller's turn."""
+        """A request's items as they become available, reading the connection when it is this caller's turn.
+
+        Left before its end (closed early, a timeout, the caller's own error), the request is
+        abandoned: the rest of its audio is dropped as it comes instead of kept for nobody.
+        """
         deadline = deadline_after(timeout)
-        while True:
-            with self._guard:
-                item = self._protocol.next_item(request_id)
-                reading, progress = self._reading, self._progress
-            if item is END:
-                return
-            if isinstance(item, tuple):
-                yield item
-                continue
-            if reading:
-                progress.wait(remaining(deadline))
-            else:
-                self._pump(remaining(deadline))
-            if expired(deadline):
-                raise DaisysTimeoutError(f"Request {request_id} did not complete within {timeout} s.")
+        complete = False
+        try:
+            while True:
+                with self._guard:
+                    item = self._protocol.next_item(request_id)
+                    reading, progress = self._reading, self._progress
+                if item is END:
+                    complete = True
+                    return
+                if isinstance(item, tuple):
+                    yield item
+                    continue
+                if reading:
+                    progress.wait(remaining(deadline))
+                else:
+                    self._pump(remaining(deadline))
+                if expired(deadline):
+                    raise DaisysTimeoutError(f"Request {request_id} did not complete within {timeout} s.")
+        finally:
+            if not complete:
+                with self._guard:
+                    self._protocol.abandon(request_id)
 
     def _pump(self, timeout: float | None) -> None:
         """Receive and handle one message; or, while another caller reads, wait for it to handle one."""

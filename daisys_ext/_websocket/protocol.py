@@ -45,6 +45,9 @@ from .._errors import (
 )
 from .._logging import redact_text
 
+# Errors of requests already forgotten, kept for a late iter_request, at most.
+MAX_FORGOTTEN_ERRORS = 256
+
 __all__ = ["END", "Call", "SessionProtocol", "StatusChange", "official_item", "ready_info"]
 
 log = logging.getLogger("daisys_ext.websocket")
@@ -446,6 +449,21 @@ class SessionProtocol:
             return END
         return None
 
+    def abandon(self, request_id: int) -> None:
+        """The caller gave up on a request (closed its iteration early): keep nothing more of it.
+
+        Its audio and statuses are dropped as they come, no callback is called, and its error,
+        if one comes, is not raised by ``update``; it is forgotten once the worker is done with it.
+        """
+        request = self._requests.get(request_id)
+        if request is None:
+            return
+        request.buffered = False
+        request.items.clear()
+        request.status_callback = request.audio_callback = None
+        request.error_reported = True
+        self._settle(request)
+
     def pop_error(self) -> DaisysWebsocketError | None:
         """The oldest request error not yet raised to the user (``update`` raises it)."""
         while self._failed:
@@ -523,6 +541,8 @@ class SessionProtocol:
             self._requests.pop(request.request_id, None)
             if request.error is not None:
                 self._errors[request.request_id] = request.error
+                if len(self._errors) > MAX_FORGOTTEN_ERRORS:  # a session open for weeks keeps the latest only
+                    del self._errors[next(iter(self._errors))]
 
 
 def official_item(take_id: str | None, item: Item) -> IterItem | None:

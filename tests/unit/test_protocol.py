@@ -514,3 +514,25 @@ def test_errors_about_no_request_are_kept_for_update_only_up_to_a_bound() -> Non
     ]
     protocol.receive(status(5000, "t", "waiting"))  # room again once update() raised them
     assert isinstance(protocol.pop_error(), DaisysWebsocketStreamError)
+
+
+def test_an_abandoned_request_keeps_nothing_and_is_forgotten_when_done() -> None:
+    """A caller that stops iterating a request (an interrupted stream) leaves nothing buffered for nobody."""
+    protocol = SessionProtocol()
+    left, _ = protocol.take_command(take_body(), CHUNKS)
+    kept, _ = protocol.take_command(take_body(), CHUNKS)
+    frames = chunk_frames(left, "tl", [part(400, 1), part(400, 2)])
+    protocol.receive(status(left, "tl", "started"))
+    for frame in frames[:3]:
+        protocol.receive(frame)
+    assert drain(protocol, left)  # the caller read a little, then gave up
+    protocol.abandon(left)
+    for message in [*frames[3:], worker_error(left), status(left, "tl", "error")]:
+        assert protocol.receive(message) == []
+    for message in [*chunk_frames(kept, "tk", [part(60, 3)]), status(kept, "tk", "ready")]:
+        protocol.receive(message)
+    assert protocol.pop_error() is None  # the abandoned request's error is nobody's to raise
+    assert b"".join(item.pcm for _, item in drain(protocol, kept) if isinstance(item, Audio)) == b"\3" * 60
+    assert protocol.in_flight == []
+    with pytest.raises(DaisysWebsocketGenerateError):  # forgotten; a late look at it still says what happened
+        protocol.next_item(left)
