@@ -1,0 +1,339 @@
+"""Playing PCM while it is still arriving: a jitter buffer, a writer thread, and the sound card behind a small protocol.
+
+For "speech as the text is written", audio should start as soon as the first sentence's first
+chunk is in, and keep going as later chunks and sentences arrive. `play` (an iterable of PCM
+chunks) and `aplay` (an async iterable) do that:
+
+- **Start.** Nothing is played until ``jitter_ms`` of audio is buffered, or the input has ended
+  (a sentence shorter than that plays at once when its stream ends). This cushion absorbs the
+  unevenness of a network stream.
+- **Underrun** (the input is slower than real time and the buffer runs dry): playback *pauses*.
+  Nothing is written until more audio arrives, and then it resumes at once. No silence is
+  inserted into the stream and no sample is skipped: a sound card plays silence by itself while
+  it waits, and the speech carries on where it stopped. It does not wait for ``jitter_ms`` again:
+  between two sentences (two take requests) that would add the cushion to every pause, and the
+  buffer cannot see the card's own queue, so it would also "rebuffer" when nothing was wrong.
+  `PlaybackResult.underruns` counts the pauses.
+- **Faster input** is buffered in memory (speech is about 88 kB a second at 44.1 kHz), never dropped.
+- **Chunk sizes** are free: a chunk that ends inside a sample (or inside a frame of several
+  channels) keeps the partial bytes for the next one. An incomplete frame at the very end of the
+  input is not audio; it is dropped and counted in `PlaybackResult.trailing_bytes`.
+
+`JitterBuffer` holds those decisions without I/O. The writer thread hands its blocks to an
+`AudioOutput`: the sound card through ``sounddevice`` (the ``audio`` extra, imported when
+``play`` is called without ``output=``), or any object with a blocking ``write`` and a ``close``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = [
+    "DEFAULT_JITTER_MS",
+    "AudioOutput",
+    "JitterBuffer",
+    "MissingExtraError",
+    "PlaybackResult",
+    "aplay",
+    "open_sound_card",
+    "play",
+]
+
+DEFAULT_JITTER_MS = 200
+"""The audio buffered before playback starts: a few network chunks, short enough not to be heard as a delay."""
+BLOCK_MS = 40
+"""The most audio handed to the output in one write, so that the buffer's view of what is left stays current."""
+
+_DTYPES = {1: "uint8", 2: "int16", 3: "int24", 4: "int32"}
+
+
+class MissingExtraError(ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it."""
+
+    def __init__(self, message: str, *, extra: str, name: str | None = None) -> None:
+        super().__init__(message, name=name)
+        self.extra = extra
+
+
+def require(module: str, extra: str, purpose: str) -> Any:
+    """Import ``module`` for ``purpose``, or raise `MissingExtraError` naming ``pip install 'daisys-ext[extra]'``."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(
+            f"{purpose} needs the {module!r} package: pip install 'daisys-ext[{extra}]'", extra=extra, name=module
+        ) from exc
+
+
+@runtime_checkable
+class AudioOutput(Protocol):
+    """Where played audio goes: a sound card, or anything that consumes PCM the way one does.
+
+    ``write`` blocks until the output has room for ``pcm`` (a sound card: until it has played
+    enough of what it holds), and is always given whole frames. ``close`` is called once, after
+    the last write (or when playback stops on an error), and returns when the audio written so
+    far has been played.
+    """
+
+    def write(self, pcm: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackResult:
+    """What a playback did: the frames written, the pauses for lack of audio, the incomplete frame at the end."""
+
+    frames: int
+    """Sample frames written to the output (one sample per channel)."""
+    underruns: int
+    """Times the buffer ran dry after playback had started, while more input was still to come."""
+    trailing_bytes: int
+    """Bytes of an incomplete frame at the end of the input, not played."""
+
+
+class JitterBuffer:
+    """The playback decisions without I/O: what to write next, and when to wait.
+
+    `push` input bytes as they come and `end` when the input is complete; `take` says what the
+    writer does next: a block of whole frames to write, ``b""`` to wait for more input, or None
+    when everything has been handed out.
+    """
+
+    def __init__(self, *, frame_bytes: int, start_bytes: int, block_bytes: int) -> None:
+        if frame_bytes < 1 or block_bytes < frame_bytes:
+            raise ValueError(f"frame_bytes={frame_bytes} and block_bytes={block_bytes} cannot make whole blocks")
+        self.frame_bytes = frame_bytes
+        self.start_bytes = start_bytes
+        self.block_bytes = block_bytes - block_bytes % frame_bytes
+        self._data = bytearray()
+        self._ended = False
+        self._started = False
+        self._starved = False
+        self.frames_out = 0
+        self.underruns = 0
+
+    def push(self, data: bytes | bytearray | memoryview) -> None:
+        """Add input bytes (any length: a partial frame waits for the rest)."""
+        if self._ended:
+            raise ValueError("push after end")
+        self._data += data
+
+    def end(self) -> None:
+        """The input is complete: play what is buffered, even if less than the start threshold."""
+        self._ended = True
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held, including an incomplete frame."""
+        return len(self._data)
+
+    @property
+    def trailing_bytes(self) -> int:
+        """After `end`: the bytes of an incomplete last frame, which are never handed out."""
+        return len(self._data) % self.frame_bytes if self._ended else 0
+
+    def take(self) -> bytes | None:
+        """The next block to write; ``b""`` to wait for more input; None when finished."""
+        if not self._started:
+            if len(self._data) < self.start_bytes and not self._ended:
+                return b""
+            self._started = True
+        whole = len(self._data) - len(self._data) % self.frame_bytes
+        if whole == 0:
+            if self._ended:
+                return None
+            if not self._starved and self.frames_out:
+                self.underruns += 1
+            self._starved = True
+            return b""
+        self._starved = False
+        size = min(whole, self.block_bytes)
+        block = bytes(self._data[:size])
+        del self._data[:size]
+        self.frames_out += size // self.frame_bytes
+        return block
+
+
+class _Writer:
+    """The writer thread: takes blocks from the buffer and writes them to the output, outside the lock."""
+
+    def __init__(self, output: AudioOutput, buffer: JitterBuffer) -> None:
+        self._output = output
+        self._buffer = buffer
+        self._condition = threading.Condition()
+        self._stopped = False
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="daisys-ext-playback", daemon=True)
+        self._thread.start()
+
+    def push(self, data: bytes) -> None:
+        with self._condition:
+            self._buffer.push(data)
+            self._condition.notify()
+
+    def end(self) -> None:
+        with self._condition:
+            self._buffer.end()
+            self._condition.notify()
+
+    def stop(self) -> None:
+        """Stop after the write in progress (the input failed, or the caller gave up)."""
+        with self._condition:
+            self._stopped = True
+            self._condition.notify()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> PlaybackResult:
+        """After the thread ended: the result, or the output's error raised."""
+        if self.error is not None:
+            raise self.error
+        buffer = self._buffer
+        return PlaybackResult(buffer.frames_out, buffer.underruns, buffer.trailing_bytes)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._condition:
+                    while not self._stopped and (block := self._buffer.take()) == b"":
+                        self._condition.wait()
+                    if self._stopped or block is None:
+                        break
+                self._output.write(block)
+        except BaseException as exc:  # handed to the caller's thread by result()
+            self.error = exc
+        finally:
+            try:
+                self._output.close()
+            except BaseException as exc:
+                self.error = self.error or exc
+            self.done.set()
+
+
+def _buffer_for(sample_rate: int, channels: int, sample_width: int, jitter_ms: float) -> JitterBuffer:
+    if sample_rate <= 0 or channels <= 0 or sample_width not in _DTYPES or jitter_ms < 0:
+        from .._errors import DaisysInputError
+
+        raise DaisysInputError(
+            f"cannot play {channels} channels of {sample_width}-byte samples at {sample_rate} Hz"
+            f" with {jitter_ms} ms of jitter buffer (sample widths: 1 to 4 bytes)"
+        )
+    frame_bytes = channels * sample_width
+    return JitterBuffer(
+        frame_bytes=frame_bytes,
+        start_bytes=frame_bytes * round(sample_rate * jitter_ms / 1000),
+        block_bytes=frame_bytes * max(1, sample_rate * BLOCK_MS // 1000),
+    )
+
+
+def play(
+    pcm_chunks: Iterable[bytes],
+    sample_rate: int,
+    *,
+    channels: int = 1,
+    sample_width: int = 2,
+    output: AudioOutput | None = None,
+    jitter_ms: float = DEFAULT_JITTER_MS,
+) -> PlaybackResult:
+    """Play raw PCM (little-endian, interleaved) while the chunks are still arriving; return when all is played.
+
+    ``pcm_chunks`` is read in this thread while a writer thread plays (see the module's
+    documentation for the start, underruns and odd chunk sizes). ``output`` replaces the sound
+    card (which needs ``pip install 'daisys-ext[audio]'``); it is closed at the end. An error from
+    the input stops playback and is raised; so is an error from the output, which stops reading
+    the input.
+    """
+    buffer = _buffer_for(sample_rate, channels, sample_width, jitter_ms)
+    if output is None:
+        output = open_sound_card(sample_rate, channels=channels, sample_width=sample_width)
+    writer = _Writer(output, buffer)
+    try:
+        for chunk in pcm_chunks:
+            if writer.done.is_set():
+                break  # the output failed: result() raises its error
+            writer.push(chunk)
+        writer.end()
+        writer.join()
+    except BaseException:  # the input failed, or Ctrl-C: stop after the block being written
+        writer.stop()
+        writer.join()
+        raise
+    return writer.result()
+
+
+async def aplay(
+    pcm_chunks: AsyncIterable[bytes],
+    sample_rate: int,
+    *,
+    channels: int = 1,
+    sample_width: int = 2,
+    output: AudioOutput | None = None,
+    jitter_ms: float = DEFAULT_JITTER_MS,
+) -> PlaybackResult:
+    """`play` for an async iterable: the event loop reads the input, a thread writes; nothing blocks the loop.
+
+    Cancelling it stops playback after the block being written and closes the output.
+    """
+    import asyncio  # here, not at the top: importing daisys_ext.audio stays cheap
+
+    buffer = _buffer_for(sample_rate, channels, sample_width, jitter_ms)
+    if output is None:
+        output = await asyncio.to_thread(open_sound_card, sample_rate, channels=channels, sample_width=sample_width)
+    writer = _Writer(output, buffer)
+    try:
+        async for chunk in pcm_chunks:
+            if writer.done.is_set():
+                break
+            writer.push(chunk)
+        writer.end()
+        await asyncio.to_thread(writer.join)
+    except BaseException:
+        writer.stop()
+        # Shielded: a second cancellation must not leave the output open behind the caller's back.
+        await asyncio.shield(asyncio.to_thread(writer.join))
+        raise
+    return writer.result()
+
+
+class _SoundCard:
+    """`AudioOutput` on a sounddevice raw output stream (PortAudio's blocking write)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, pcm: bytes) -> None:
+        # An underflow (the card ran dry while we waited for input) is the pause we chose, not an error.
+        self._stream.write(pcm)
+
+    def close(self) -> None:
+        try:
+            self._stream.stop()  # returns once the buffered audio has been played
+        finally:
+            self._stream.close()
+
+
+def open_sound_card(sample_rate: int, *, channels: int = 1, sample_width: int = 2) -> AudioOutput:
+    """The default output device as an `AudioOutput`, through sounddevice (``pip install 'daisys-ext[audio]'``)."""
+    try:
+        sounddevice = require("sounddevice", "audio", "Playing audio")
+    except OSError as exc:  # sounddevice is there but its PortAudio library is not (Linux: libportaudio2)
+        raise MissingExtraError(
+            f"Playing audio needs the PortAudio library, which sounddevice could not load ({exc});"
+            " on Linux install libportaudio2 (e.g. apt install libportaudio2)",
+            extra="audio",
+            name="sounddevice",
+        ) from exc
+    stream = sounddevice.RawOutputStream(samplerate=sample_rate, channels=channels, dtype=_DTYPES[sample_width])
+    stream.start()
+    return _SoundCard(stream)
