@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import _catalog
-from . import _validation as v
+from . import _catalog, _validation as v
 from ._auth import Auth
 from ._faults import Faults
 from ._options import Options

@@ -6,8 +6,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from . import _audio, _catalog
-from . import _validation as v
+from . import _audio, _catalog, _validation as v
 from ._auth import Auth
 from ._record import Headers, RecordedRequest, RequestLog
 from ._state import NotFound, Store

@@ -10,6 +10,7 @@ the TLS terminator answer from threads of their own.
 from __future__ import annotations
 
 import collections
+import io
 import json
 import os
 import ssl
@@ -18,6 +19,7 @@ import sys
 import textwrap
 import time
 import urllib.parse
+import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,16 +27,7 @@ from typing import Any
 import httpx
 import pytest
 import trustme
-from support.either_flavour import (
-    FLAVOURS,
-    call,
-    close_http_client,
-    make_client,
-    make_http_client,
-    opened,
-    session,
-    wav_frames,
-)
+from support.flavours import Api, get_client
 from support.proxy import ForwardProxy, TlsTerminator
 
 import daisys_ext
@@ -52,16 +45,26 @@ from daisys_ext.testing import Emulator
 
 TEXT = "Hello through every option. A second sentence follows."
 USER_AGENT = f"daisys-ext/{daisys_ext.__version__}"
-flavours = pytest.mark.parametrize("flavour", FLAVOURS)
 
 
 # -- fixtures ----------------------------------------------------------------------------------------------------
 
 
+# ``emu``, ``voice_id`` (made with plain httpx, not through the client, proxy or TLS under test), ``flavour`` and
+# ``connect`` are the fixtures of conftest.py.
+
+
 @pytest.fixture
-def emu(daisys_emulator: Emulator) -> Emulator:
-    """The session's emulator, freshly reset."""
-    return daisys_emulator
+def client_with(emu: Emulator, connect: Callable[..., Api]) -> Callable[..., Api]:
+    """``client_with(**options)``: a client of the test's flavour on the emulator, with its email and password and
+    these options (the emulator's URLs unless given), logged in on first use. ``async with`` it."""
+
+    def make(**options: Any) -> Api:
+        options.setdefault("daisys_url", emu.api_url)
+        options.setdefault("auth_url", emu.api_url)
+        return connect(emu.email, emu.password, **options)
+
+    return make
 
 
 def login_token(emu: Emulator) -> str:
@@ -70,17 +73,13 @@ def login_token(emu: Emulator) -> str:
     return str(tokens.json()["access_token"])
 
 
-@pytest.fixture
-def voice_id(emu: Emulator) -> str:
-    """A shakespeare voice, made with plain httpx (not through the client, proxy or TLS under test)."""
-    response = httpx.post(
-        f"{emu.product_url}/voices/generate",
-        json={"name": "Options", "gender": "female", "model": "shakespeare"},
-        headers={"Authorization": f"Bearer {login_token(emu)}"},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return str(response.json()["voice_id"])
+def wav_frames(data: bytes) -> int:
+    """The number of frames of a WAV file's bytes; raises if they are not a valid WAV."""
+    with wave.open(io.BytesIO(data)) as wav:
+        frames = wav.getnframes()
+        assert wav.getframerate() > 0
+        assert len(wav.readframes(frames)) == frames * wav.getsampwidth() * wav.getnchannels()
+        return frames
 
 
 @pytest.fixture
@@ -156,17 +155,16 @@ def requests_since(emu: Emulator, origin: str, start: int) -> list[Any]:
 # -- headers -----------------------------------------------------------------------------------------------------
 
 
-@flavours
 async def test_api_requests_carry_the_user_agent_and_default_headers_storage_requests_none(
-    flavour: str, emu: Emulator, voice_id: str
+    client_with: Callable[..., Api], emu: Emulator, voice_id: str
 ) -> None:
     start = len(emu.requests_to("api"))
-    async with opened(make_client(flavour, emu, default_headers={"X-Team": "voices"})) as client:
-        assert (await call(client.version())).version == 1
-        assert await call(client.get_models())
-        take = await call(client.generate_take(voice_id, TEXT))
+    async with client_with(default_headers={"X-Team": "voices"}) as client:
+        assert (await client.version()).version == 1
+        assert await client.get_models()
+        take = await client.generate_take(voice_id, TEXT)
         assert take.status == Status.READY
-        assert wav_frames(bytes(await call(client.get_take_audio(take.take_id)))) > 0
+        assert wav_frames(bytes(await client.get_take_audio(take.take_id))) > 0
 
     sent = requests_since(emu, "api", start)
     paths = {r.path for r in sent}
@@ -185,12 +183,13 @@ async def test_api_requests_carry_the_user_agent_and_default_headers_storage_req
         assert request.header("User-Agent") != USER_AGENT
 
 
-@flavours
 @pytest.mark.parametrize("name", ["User-Agent", "user-agent"])
-async def test_default_headers_replace_the_user_agent(flavour: str, emu: Emulator, name: str) -> None:
+async def test_default_headers_replace_the_user_agent(
+    client_with: Callable[..., Api], emu: Emulator, name: str
+) -> None:
     start = len(emu.requests_to("api"))
-    async with opened(make_client(flavour, emu, default_headers={name: "my-app/2.0"})) as client:
-        await call(client.get_models())
+    async with client_with(default_headers={name: "my-app/2.0"}) as client:
+        await client.get_models()
     sent = requests_since(emu, "api", start)
     assert {r.path for r in sent} >= {"/auth/login", "/v1/speak/models", "/auth/logout"}
     for request in sent:
@@ -205,16 +204,15 @@ def proxied_paths(proxy: ForwardProxy, origin_url: str) -> collections.Counter[t
     return collections.Counter((r.method, r.path) for r in proxy.for_origin(origin_url) if r.method != "CONNECT")
 
 
-@flavours
 async def test_proxy_carries_api_storage_and_websocket(
-    flavour: str, emu: Emulator, voice_id: str, proxy: ForwardProxy, tmp_path: Path
+    client_with: Callable[..., Api], emu: Emulator, voice_id: str, proxy: ForwardProxy, tmp_path: Path
 ) -> None:
     api_start, worker_start = len(emu.requests_to("api")), len(emu.requests_to("worker"))
-    async with opened(make_client(flavour, emu, proxy=proxy.url)) as client:
-        take = await call(client.speak(TEXT, voice_id, tmp_path / "rest.wav"))
+    async with client_with(proxy=proxy.url) as client:
+        take = await client.speak(TEXT, voice_id, tmp_path / "rest.wav")
         assert take.status == Status.READY
-        async with session(client, voice_id=voice_id) as ws:
-            spoken = await call(ws.speak(TEXT, tmp_path / "websocket.wav"))
+        async with client.websocket(voice_id=voice_id) as ws:
+            spoken = await ws.speak(TEXT, tmp_path / "websocket.wav")
         assert spoken.status == Status.READY
     assert wav_frames((tmp_path / "rest.wav").read_bytes()) > 0
     assert wav_frames((tmp_path / "websocket.wav").read_bytes()) > 0
@@ -232,15 +230,19 @@ async def test_proxy_carries_api_storage_and_websocket(
     assert all("authorization" not in r.headers for r in proxy.for_origin(emu.storage_url))
 
 
-@flavours
 async def test_an_explicit_proxy_is_used_even_for_hosts_no_proxy_lists(
-    flavour: str, emu: Emulator, voice_id: str, proxy: ForwardProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client_with: Callable[..., Api],
+    emu: Emulator,
+    voice_id: str,
+    proxy: ForwardProxy,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """proxy= is used for every host, as httpx uses it: NO_PROXY is for proxies from the environment."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    async with opened(make_client(flavour, emu, proxy=proxy.url)) as client, session(client, voice_id=voice_id) as ws:
-        await call(ws.speak(TEXT, tmp_path / "websocket.wav"))
+    async with client_with(proxy=proxy.url) as client, client.websocket(voice_id=voice_id) as ws:
+        await ws.speak(TEXT, tmp_path / "websocket.wav")
     assert wav_frames((tmp_path / "websocket.wav").read_bytes()) > 0
     assert proxied_paths(proxy, emu.api_url)[("GET", "/v1/speak/websocket/shakespeare")] >= 1
     assert [r.method for r in proxy.for_origin(emu.worker_url)] == ["CONNECT"]
@@ -249,30 +251,28 @@ async def test_an_explicit_proxy_is_used_even_for_hosts_no_proxy_lists(
 # -- verify= -----------------------------------------------------------------------------------------------------
 
 
-@flavours
 async def test_verify_true_refuses_a_certificate_of_an_unknown_ca(
-    flavour: str, emu: Emulator, https_api: TlsTerminator
+    client_with: Callable[..., Api], https_api: TlsTerminator
 ) -> None:
     url = f"https://127.0.0.1:{https_api.port}"
     # max_retries=0: a failed connection is retried with backoff, which only slows this test down.
-    async with opened(make_client(flavour, emu, daisys_url=url, auth_url=url, max_retries=0)) as client:
+    async with client_with(daisys_url=url, auth_url=url, max_retries=0) as client:
         with pytest.raises(DaisysConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-            await call(client.version())
+            await client.version()
     assert eventually(lambda: bool(https_api.refusals)), "the client refused the handshake"
     assert https_api.handshakes == 0
 
 
-@flavours
 @pytest.mark.parametrize("kind", TRUSTING)
 async def test_verify_trusting_the_ca_reaches_the_api_over_tls(
-    flavour: str, kind: str, emu: Emulator, https_api: TlsTerminator, ca: trustme.CA, ca_path: str
+    client_with: Callable[..., Api], kind: str, emu: Emulator, https_api: TlsTerminator, ca: trustme.CA, ca_path: str
 ) -> None:
     url = f"https://127.0.0.1:{https_api.port}"
     start = len(emu.requests_to("api"))
     verify = trusting(kind, ca, ca_path)
-    async with opened(make_client(flavour, emu, daisys_url=url, auth_url=url, verify=verify)) as client:
-        version = await call(client.version())  # the public route, no login
-        models = await call(client.get_models())  # login, then a product route
+    async with client_with(daisys_url=url, auth_url=url, verify=verify) as client:
+        version = await client.version()  # the public route, no login
+        models = await client.get_models()  # login, then a product route
     assert (version.version, version.minor) == (1, 0)
     assert "shakespeare" in {m.name for m in models}
     assert https_api.handshakes >= 1 and not https_api.refusals
@@ -281,13 +281,12 @@ async def test_verify_trusting_the_ca_reaches_the_api_over_tls(
     }
 
 
-@flavours
-def test_verify_must_be_a_ca_bundle_a_context_or_a_flag(flavour: str, emu: Emulator, tmp_path: Path) -> None:
+def test_verify_must_be_a_ca_bundle_a_context_or_a_flag(client_with: Callable[..., Api], tmp_path: Path) -> None:
     not_pem = tmp_path / "not-a-bundle.pem"
     not_pem.write_text("this is not a certificate\n")
     for verify in (str(tmp_path / "missing.pem"), str(not_pem), 42):
         with pytest.raises(DaisysInputError, match="verify"):
-            make_client(flavour, emu, verify=verify)
+            client_with(verify=verify)
 
 
 def worker_url_behind(emu: Emulator, terminator: TlsTerminator) -> str:
@@ -302,10 +301,9 @@ def worker_url_behind(emu: Emulator, terminator: TlsTerminator) -> str:
     return urllib.parse.urlunsplit(parts._replace(scheme="wss", netloc=f"127.0.0.1:{terminator.port}"))
 
 
-@flavours
 @pytest.mark.parametrize("kind", TRUSTING)
 async def test_verify_applies_to_a_wss_worker(
-    flavour: str,
+    client_with: Callable[..., Api],
     kind: str,
     emu: Emulator,
     voice_id: str,
@@ -315,29 +313,41 @@ async def test_verify_applies_to_a_wss_worker(
     tmp_path: Path,
 ) -> None:
     worker_url = worker_url_behind(emu, wss_worker)
-    client = make_client(flavour, emu, verify=trusting(kind, ca, ca_path))
-    async with opened(client), session(client, voice_id=voice_id, worker_url=worker_url, connect_timeout=5) as ws:
-        take = await call(ws.speak(TEXT, tmp_path / "wss.wav", timeout=20))
+    async with (
+        client_with(verify=trusting(kind, ca, ca_path)) as client,
+        client.websocket(voice_id=voice_id, worker_url=worker_url, connect_timeout=5) as ws,
+    ):
+        take = await ws.speak(TEXT, tmp_path / "wss.wav", timeout=20)
     assert take.status == Status.READY
     assert wav_frames((tmp_path / "wss.wav").read_bytes()) > 0
     assert wss_worker.handshakes >= 1 and not wss_worker.refusals
 
 
-@flavours
 async def test_verify_true_refuses_a_wss_worker_of_an_unknown_ca(
-    flavour: str, emu: Emulator, wss_worker: TlsTerminator
+    api: Api, emu: Emulator, wss_worker: TlsTerminator
 ) -> None:
     worker_url = worker_url_behind(emu, wss_worker)
-    async with opened(make_client(flavour, emu)) as client:
-        with pytest.raises(DaisysWebsocketConnectError, match="CERTIFICATE_VERIFY_FAILED") as caught:
-            async with session(client, model="shakespeare", worker_url=worker_url, connect_timeout=5):
-                pass
+    with pytest.raises(DaisysWebsocketConnectError, match="CERTIFICATE_VERIFY_FAILED") as caught:
+        async with api.websocket(model="shakespeare", worker_url=worker_url, connect_timeout=5):
+            pass
     assert "token=[redacted]" in str(caught.value)  # the worker URL's secret is not in the message
     assert eventually(lambda: bool(wss_worker.refusals))
     assert wss_worker.handshakes == 0
 
 
 # -- http_client= ------------------------------------------------------------------------------------------------
+
+
+def make_http_client(flavour: str, **options: Any) -> httpx.Client | httpx.AsyncClient:
+    """A user's own httpx client of the flavour (``http_client=``)."""
+    return httpx.Client(**options) if flavour == "sync" else httpx.AsyncClient(**options)
+
+
+async def close_http_client(http_client: httpx.Client | httpx.AsyncClient) -> None:
+    if isinstance(http_client, httpx.AsyncClient):
+        await http_client.aclose()
+    else:
+        http_client.close()
 
 
 class Seen:
@@ -371,18 +381,20 @@ class Seen:
         return [status for m, p, status in self.responses if (m, p) == (method, path)]
 
 
-@flavours
-async def test_http_client_carries_every_request_and_stays_open(flavour: str, emu: Emulator, voice_id: str) -> None:
+async def test_http_client_carries_every_request_and_stays_open(
+    flavour: str, client_with: Callable[..., Api], emu: Emulator, voice_id: str
+) -> None:
     seen = Seen()
     mine = make_http_client(flavour, headers={"X-Mine": "yes"}, event_hooks=seen.hooks(flavour))
     start = len(emu.requests_to("api"))
     try:
-        async with opened(make_client(flavour, emu, http_client=mine)) as client:
-            await call(client.get_models())
-            take = await call(client.generate_take(voice_id, TEXT))
-            assert wav_frames(bytes(await call(client.get_take_audio(take.take_id)))) > 0
+        async with client_with(http_client=mine) as client:
+            await client.get_models()
+            take = await client.generate_take(voice_id, TEXT)
+            assert wav_frames(bytes(await client.get_take_audio(take.take_id))) > 0
         assert not mine.is_closed  # the caller's to close
-        answer = await call(mine.get(f"{emu.api_url}/v1/speak/version"))
+        version_url = f"{emu.api_url}/v1/speak/version"
+        answer = mine.get(version_url) if isinstance(mine, httpx.Client) else await mine.get(version_url)
         assert answer.status_code == 200
 
         paths = {path for _, path in seen.requests}
@@ -399,13 +411,14 @@ async def test_http_client_carries_every_request_and_stays_open(flavour: str, em
         await close_http_client(mine)
 
 
-@flavours
-async def test_http_client_keeps_retries_and_token_renewal(flavour: str, emu: Emulator) -> None:
+async def test_http_client_keeps_retries_and_token_renewal(
+    flavour: str, client_with: Callable[..., Api], emu: Emulator
+) -> None:
     seen = Seen()
     mine = make_http_client(flavour, event_hooks=seen.hooks(flavour))
     try:
-        async with opened(make_client(flavour, emu, http_client=mine)) as client:
-            await call(client.login())
+        async with client_with(http_client=mine) as client:
+            await client.login()
             # The next product request answers 503 (Retry-After: 0), and the one after it no longer.
             emu.fail_status, emu.retry_after = 503, 0
 
@@ -415,12 +428,12 @@ async def test_http_client_keeps_retries_and_token_renewal(flavour: str, emu: Em
 
             seen.on_response = heal
             emu.fail_rate = 1.0
-            assert await call(client.get_models())
+            assert await client.get_models()
             assert seen.statuses("GET", "/v1/speak/models") == [503, 200]  # retried by our transport
 
             # A token the service no longer takes: renewed with the refresh token, and the request sent again.
             client.access_token = "revoked-token"
-            assert await call(client.get_models())
+            assert await client.get_models()
             assert seen.statuses("GET", "/v1/speak/models") == [503, 200, 401, 200]
             assert seen.statuses("POST", "/auth/refresh") == [200]
             assert client.access_token != "revoked-token"
@@ -428,7 +441,6 @@ async def test_http_client_keeps_retries_and_token_renewal(flavour: str, emu: Em
         await close_http_client(mine)
 
 
-@flavours
 async def test_daisys_api_passes_each_flavour_its_http_client(flavour: str, emu: Emulator) -> None:
     seen_sync, seen_async = Seen(), Seen()
     mine_sync = httpx.Client(event_hooks=seen_sync.hooks("sync"))
@@ -443,9 +455,8 @@ async def test_daisys_api_passes_each_flavour_its_http_client(flavour: str, emu:
         async_http_client=mine_async,
     )
     try:
-        client = factory.get_client() if flavour == "sync" else factory.get_async_client()
-        async with opened(client):
-            await call(client.get_models())
+        async with get_client(flavour, factory) as client:
+            await client.get_models()
         used, unused = (seen_sync, seen_async) if flavour == "sync" else (seen_async, seen_sync)
         assert ("GET", "/v1/speak/models") in used.requests
         assert unused.requests == []
@@ -457,55 +468,51 @@ async def test_daisys_api_passes_each_flavour_its_http_client(flavour: str, emu:
 # -- with_options() ----------------------------------------------------------------------------------------------
 
 
-@flavours
-async def test_with_options_max_retries_applies_to_the_copy_only(flavour: str, emu: Emulator) -> None:
-    async with opened(make_client(flavour, emu)) as client:
-        await call(client.login())
-        copy = client.with_options(max_retries=0)
-        emu.fail_status, emu.retry_after, emu.fail_rate = 503, 0, 1.0
+async def test_with_options_max_retries_applies_to_the_copy_only(api: Api, emu: Emulator) -> None:
+    await api.login()
+    copy = api.with_options(max_retries=0)
+    emu.fail_status, emu.retry_after, emu.fail_rate = 503, 0, 1.0
 
-        def attempts() -> int:
-            return len(emu.requests_to("api", "/v1/speak/models"))
+    def attempts() -> int:
+        return len(emu.requests_to("api", "/v1/speak/models"))
 
-        with pytest.raises(DaisysServerError):
-            await call(copy.get_models())
-        assert attempts() == 1  # the copy gives up at once
-        with pytest.raises(DaisysServerError):
-            await call(client.get_models())
-        assert attempts() == 1 + 3  # the original still retries twice
-        await call(copy.close())
+    with pytest.raises(DaisysServerError):
+        await copy.get_models()
+    assert attempts() == 1  # the copy gives up at once
+    with pytest.raises(DaisysServerError):
+        await api.get_models()
+    assert attempts() == 1 + 3  # the original still retries twice
+    await copy.close()
 
 
-@flavours
-async def test_with_options_timeout_applies_to_the_copy_only(flavour: str, emu: Emulator) -> None:
-    async with opened(make_client(flavour, emu)) as client:
-        await call(client.login())
-        copy = client.with_options(timeout=0.1, max_retries=0)
-        emu.latency = 0.4
-        began = time.monotonic()
-        with pytest.raises(DaisysTimeoutError):
-            await call(copy.get_models())
-        assert time.monotonic() - began < 0.4
-        assert await call(client.get_models())  # the original waits 30 s
-        await call(copy.close())
-        emu.latency = 0.0
+async def test_with_options_timeout_applies_to_the_copy_only(api: Api, emu: Emulator) -> None:
+    await api.login()
+    copy = api.with_options(timeout=0.1, max_retries=0)
+    emu.latency = 0.4
+    began = time.monotonic()
+    with pytest.raises(DaisysTimeoutError):
+        await copy.get_models()
+    assert time.monotonic() - began < 0.4
+    assert await api.get_models()  # the original waits 30 s
+    await copy.close()
+    emu.latency = 0.0
 
 
-@flavours
-async def test_with_options_shares_the_pool_and_the_tokens(flavour: str, emu: Emulator, proxy: ForwardProxy) -> None:
+async def test_with_options_shares_the_pool_and_the_tokens(
+    client_with: Callable[..., Api], emu: Emulator, proxy: ForwardProxy
+) -> None:
     """The proxy counts connections: a copy reuses the original's pooled one, and closing it closes nothing."""
-    client = make_client(flavour, emu, proxy=proxy.url)
-    async with opened(client):
-        await call(client.get_models())
+    async with client_with(proxy=proxy.url) as client:
+        await client.get_models()
         copy = client.with_options(timeout=10, max_retries=1)
-        await call(copy.get_models())
+        await copy.get_models()
         assert copy.access_token == client.access_token
         assert len(emu.requests_to("api", "/auth/login")) == 1  # no second login
         assert proxy.connections == 1  # one pooled connection carried both clients' requests
 
-        await call(copy.close())
+        await copy.close()
         assert emu.requests_to("api", "/auth/logout") == []  # a copy never logs out
-        assert await call(client.get_models())  # the pool is still open
+        assert await client.get_models()  # the pool is still open
         assert proxy.connections == 1
         assert client.access_token is not None
     assert len(emu.requests_to("api", "/auth/logout")) == 1  # the original logs out once, on its close
@@ -627,24 +634,20 @@ class CountingDecoder:
         return frame
 
 
-@flavours
-async def test_a_session_uses_the_decoder_given(flavour: str, emu: Emulator, voice_id: str, tmp_path: Path) -> None:
+async def test_a_session_uses_the_decoder_given(api: Api, voice_id: str, tmp_path: Path) -> None:
     decoder = CountingDecoder()
     assert isinstance(decoder, FrameDecoder)
-    async with opened(make_client(flavour, emu)) as client, session(client, voice_id=voice_id, decoder=decoder) as ws:
-        take = await call(ws.speak(TEXT, tmp_path / "decoded.wav", timeout=20))
+    async with api.websocket(voice_id=voice_id, decoder=decoder) as ws:
+        take = await ws.speak(TEXT, tmp_path / "decoded.wav", timeout=20)
         first = decoder.messages
         assert first >= 2  # at least one frame of audio and the end marker
-        await call(ws.speak("Once more.", tmp_path / "again.wav", timeout=20))
+        await ws.speak("Once more.", tmp_path / "again.wav", timeout=20)
     assert decoder.messages > first
     assert take.take_id in decoder.takes and len(decoder.takes) == 2
     assert wav_frames((tmp_path / "decoded.wav").read_bytes()) > 0
 
 
-@flavours
-async def test_a_decoder_that_fails_fails_the_request(
-    flavour: str, emu: Emulator, voice_id: str, tmp_path: Path
-) -> None:
+async def test_a_decoder_that_fails_fails_the_request(api: Api, voice_id: str, tmp_path: Path) -> None:
     """Proof the decoder is the one used: one that refuses every message makes the request fail."""
 
     class Refusing:
@@ -654,11 +657,8 @@ async def test_a_decoder_that_fails_fails_the_request(
             Refusing.calls += 1
             raise daisys_ext.audio.FrameError("refused by the test's decoder")
 
-    async with (
-        opened(make_client(flavour, emu)) as client,
-        session(client, voice_id=voice_id, decoder=Refusing()) as ws,
-    ):
+    async with api.websocket(voice_id=voice_id, decoder=Refusing()) as ws:
         with pytest.raises(daisys_ext.DaisysWebsocketError, match="refused by the test's decoder"):
-            await call(ws.speak(TEXT, tmp_path / "refused.wav", timeout=20))
+            await ws.speak(TEXT, tmp_path / "refused.wav", timeout=20)
     assert Refusing.calls >= 1
     assert not (tmp_path / "refused.wav").exists()
