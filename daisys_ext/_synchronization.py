@@ -9,10 +9,11 @@ client never loads it.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterable, Callable, Iterable
 from types import TracebackType
 from typing import Any
 
@@ -150,3 +151,136 @@ def accept_callbacks(*callbacks: Any) -> None:
                 f"{getattr(callback, '__name__', 'the callback')} is a coroutine function: nothing awaits it in a "
                 "synchronous session. Give a plain function, or use the AsyncClient's session."
             )
+
+
+class AsyncQueue:
+    """Items handed from a background task to the caller, in order."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    def put(self, item: Any) -> None:
+        self._queue.put_nowait(item)
+
+    def get_nowait(self) -> Any:
+        """The next item, or `EMPTY` when there is none yet."""
+        import asyncio
+
+        try:
+            return self._queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return EMPTY
+
+    async def get(self) -> Any:
+        return await self._queue.get()
+
+
+class Queue:
+    """Items handed from a background thread to the caller, in order."""
+
+    def __init__(self) -> None:
+        import queue
+
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def put(self, item: Any) -> None:
+        self._queue.put(item)
+
+    def get_nowait(self) -> Any:
+        """The next item, or `EMPTY` when there is none yet."""
+        import queue
+
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            return EMPTY
+
+    def get(self) -> Any:
+        return self._queue.get()
+
+
+EMPTY = object()
+"""What ``get_nowait`` gives when a queue has nothing."""
+
+
+class AsyncBackground:
+    """Work running beside the caller: a task, cancelled by ``stop``."""
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self.stopped = False
+        self._work = work
+        self._task: Any = None
+
+    def start(self) -> None:
+        import asyncio
+
+        self._task = asyncio.ensure_future(self._work())
+
+    async def stop(self) -> None:
+        """Stop the work and wait for it to end."""
+        import asyncio
+
+        self.stopped = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+class Background:
+    """Work running beside the caller: a daemon thread, told to stop by ``stop``.
+
+    A thread cannot be interrupted: work blocked in a call (reading a slow generator) ends
+    when that call returns and it sees ``stopped``; ``stop`` does not wait for that.
+    """
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self.stopped = False
+        self._thread = threading.Thread(target=work, name="daisys-ext-background", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Tell the work to stop."""
+        self.stopped = True
+
+
+AsyncTextChunks = AsyncIterable[str] | Iterable[str]
+"""A text in pieces for the async session: an async iterable (a model's tokens as they come) or a plain one."""
+TextChunks = Iterable[str]
+"""A text in pieces for the sync session."""
+
+
+async def async_iterate(items: Any) -> Any:
+    """The items of an async iterable, or of a plain one (read in the event loop: keep it quick)."""
+    if isinstance(items, str):
+        yield items
+    elif hasattr(items, "__aiter__"):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
+
+
+def iterate(items: Any) -> Any:
+    """The items of an iterable (a lone string is one item, not its characters)."""
+    if isinstance(items, str):
+        yield items
+    else:
+        yield from items
+
+
+async def async_run_blocking(function: Callable[[], Any]) -> Any:
+    """Run a blocking call in a thread, so the event loop goes on meanwhile."""
+    import asyncio
+
+    return await asyncio.to_thread(function)
+
+
+def run_blocking(function: Callable[[], Any]) -> Any:
+    """Run a blocking call."""
+    return function()

@@ -28,7 +28,7 @@ from ._audio.convert import (
     to_mulaw,
 )
 from ._audio.frames import AudioFrame, DaisysFrameDecoder, FrameDecoder, FrameError, Message, decode_frame, encode_frame
-from ._audio.playback import AudioOutput, MissingExtraError, PlaybackResult, aplay, play
+from ._audio.playback import AudioOutput, MissingExtraError, PlaybackResult, Player, aplay, play
 from ._audio.reassembly import (
     Audio,
     ContinuousWav,
@@ -66,6 +66,7 @@ __all__ = [
     "PartEnd",
     "PartStart",
     "PlaybackResult",
+    "Player",
     "Reassembler",
     "ReassemblyError",
     "Resampler",

@@ -10,6 +10,7 @@ class only connects, waits and hands out what the protocol decided.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
+from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
 from .._deadline import deadline_after, expired, remaining
 from .._errors import (
@@ -27,9 +29,17 @@ from .._errors import (
     DaisysWebsocketError,
 )
 from .._logging import redact_logs
-from .._synchronization import AsyncEvent, AsyncGuard, AsyncLock, async_accept_callbacks, async_call
+from .._synchronization import (
+    AsyncEvent,
+    AsyncGuard,
+    AsyncLock,
+    AsyncTextChunks,
+    async_accept_callbacks,
+    async_call,
+    async_run_blocking,
+)
 from .._websocket.connection import AsyncConnection, ConnectionLost, ConnectOptions, HandshakeRefused
-from .._websocket.output import AudioOut, WavTarget, wav_output
+from .._websocket.output import AudioOut, PlayAlong, WavTarget, wav_output
 from .._websocket.protocol import (
     END,
     AudioCallback,
@@ -40,11 +50,13 @@ from .._websocket.protocol import (
     StatusCallback,
     official_item,
 )
+from .text_stream import sentence_items
 
 if TYPE_CHECKING:
     from daisys_speak_api.models import TakeGenerateWithoutVoice, VoiceGender, VoiceInfo
 
     from .._audio.frames import FrameDecoder
+    from .._audio.playback import AudioOutput
     from .._bodies import Prosody, UserData
 
 __all__ = ["AsyncWebsocket"]
@@ -340,26 +352,29 @@ class AsyncWebsocket:
         `DaisysWebsocketStreamError`); a take that does not end ready raises
         `DaisysTakeGenerateError` after its audio.
         """
-        out = AudioOut(request_id)
-        async for _, item in self._items(request_id, timeout):
-            pcm = out.add(item)
-            if pcm:
-                yield bytes(pcm)
-        out.finish()
+        async for pcm in self._pcm(self._request_items(request_id, timeout)):
+            yield pcm
 
     async def write_wav(
-        self, request_id: int, file: WavTarget, *, raw: bool = False, timeout: float | None = None
+        self,
+        request_id: int,
+        file: WavTarget,
+        *,
+        raw: bool = False,
+        timeout: float | None = None,
+        subtitles: str | os.PathLike[str] | None = None,
+        play: bool | AudioOutput = False,
     ) -> Info:
         """Write a request's audio as ONE continuous WAV (or raw PCM); return its final status.
 
         Whatever the streaming mode, the parts are joined and the header's sizes made
         right. A path is written atomically: there is no file unless the take is ready.
+        ``subtitles`` (a ``.srt`` or ``.vtt`` path) gets a cue for each part, with the
+        sentence's normalized text; ``play`` plays the audio as it is written (True: the
+        sound card, with the ``audio`` extra; or an `AudioOutput` of your own).
         """
-        with wav_output(file) as target:
-            out = AudioOut(request_id, target, raw=raw)
-            async for _, item in self._items(request_id, timeout):
-                out.add(item)
-            return out.finish()
+        (info,) = await self._write(self._request_items(request_id, timeout), file, raw, subtitles, play)
+        return info
 
     async def speak(
         self,
@@ -371,12 +386,82 @@ class AsyncWebsocket:
         style: list[str] | None = None,
         override_language: str | None = None,
         timeout: float | None = None,
+        subtitles: str | os.PathLike[str] | None = None,
+        play: bool | AudioOutput = False,
     ) -> TakeResponse:
-        """Text to a WAV file over this connection: a take streamed in chunks and written as it comes."""
+        """Text to a WAV file over this connection: a take streamed in chunks and written as it comes.
+
+        ``subtitles`` and ``play`` as for `write_wav`.
+        """
+        request_id = await self._say(text, voice_id, prosody, style, override_language)
+        info = await self.write_wav(request_id, file, timeout=timeout, subtitles=subtitles, play=play)
+        assert isinstance(info, TakeResponse)
+        return info
+
+    async def stream_text(
+        self,
+        text_chunks: AsyncTextChunks,
+        voice_id: str | None = None,
+        *,
+        prosody: Prosody | None = None,
+        style: list[str] | None = None,
+        override_language: str | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[bytes]:
+        """Speech for a text that is still being written: yields raw PCM (as ``iter_pcm``) in text order.
+
+        ``text_chunks`` gives the text in pieces of any size (a language model's tokens,
+        lines, paragraphs), joined as they come: a model's tokens carry their own spaces, so
+        give lines with their line ends. Each complete sentence is sent as its own take request as soon
+        as it is complete, on this connection, without waiting for the earlier ones' audio;
+        their audio comes out as one stream, in the order of the text. The text is read
+        beside the caller, so a slow producer never holds back audio that has arrived:
+        here by a task, from an async iterable, or from a plain iterable (read in the
+        event loop: give one only for text at hand); in the synchronous session by a
+        thread. Leaving the iteration early stops sending sentences and drops the audio of
+        those sent; the connection stays usable. ``timeout`` bounds each sentence's audio.
+        """
+        items = self._sentence_items(text_chunks, voice_id, prosody, style, override_language, timeout)
+        async for pcm in self._pcm(items):
+            yield pcm
+
+    async def speak_stream(
+        self,
+        text_chunks: AsyncTextChunks,
+        file: WavTarget,
+        voice_id: str | None = None,
+        *,
+        prosody: Prosody | None = None,
+        style: list[str] | None = None,
+        override_language: str | None = None,
+        timeout: float | None = None,
+        subtitles: str | os.PathLike[str] | None = None,
+        play: bool | AudioOutput = False,
+    ) -> list[TakeResponse]:
+        """A text still being written to ONE continuous WAV file, sentence by sentence as in `stream_text`.
+
+        Written atomically (no file unless every sentence's take is ready); returns the
+        sentences' takes in order. ``subtitles`` and ``play`` as for `write_wav`.
+        """
+        items = self._sentence_items(text_chunks, voice_id, prosody, style, override_language, timeout)
+        infos = await self._write(items, file, False, subtitles, play)
+        return [info for info in infos if isinstance(info, TakeResponse)]
+
+    # -- what the methods above share ----------------------------------------------------------------
+
+    async def _say(
+        self,
+        text: str,
+        voice_id: str | None,
+        prosody: Prosody | None,
+        style: list[str] | None,
+        override_language: str | None,
+    ) -> int:
+        """Send a take of ``text`` streamed in chunks (the least latency); its request id."""
         voice = voice_id or self.voice_id
         if voice is None:
-            raise DaisysInputError("speak() needs a voice_id (this websocket was opened for a model).")
-        request_id = await self.generate_take(
+            raise DaisysInputError("A voice_id is needed (this websocket was opened for a model).")
+        return await self.generate_take(
             voice,
             text,
             override_language=override_language,
@@ -384,9 +469,73 @@ class AsyncWebsocket:
             prosody=prosody,
             stream_options=StreamOptions(mode=StreamMode.CHUNKS),
         )
-        info = await self.write_wav(request_id, file, timeout=timeout)
-        assert isinstance(info, TakeResponse)
-        return info
+
+    async def _request_items(self, request_id: int, timeout: float | None) -> AsyncIterator[tuple[int, Item | None]]:
+        """One request's items as ``(request_id, item)``, then ``(request_id, None)`` at its end."""
+        async for _, item in self._items(request_id, timeout):
+            yield request_id, item
+        yield request_id, None
+
+    def _sentence_items(
+        self,
+        text_chunks: AsyncTextChunks,
+        voice_id: str | None,
+        prosody: Prosody | None,
+        style: list[str] | None,
+        override_language: str | None,
+        timeout: float | None,
+    ) -> AsyncIterator[tuple[int, Item | None]]:
+        """The items of a streamed text's sentences, each its own request, in text order."""
+        if voice_id is None and self.voice_id is None:  # before reading any text
+            raise DaisysInputError("A voice_id is needed (this websocket was opened for a model).")
+
+        async def send(sentence: str) -> int:
+            return await self._say(sentence, voice_id, prosody, style, override_language)
+
+        def abandon(request_id: int) -> None:
+            with self._guard:
+                self._protocol.abandon(request_id)
+
+        return sentence_items(text_chunks, send, lambda request_id: self._items(request_id, timeout), abandon)
+
+    async def _pcm(self, items: AsyncIterator[tuple[int, Item | None]]) -> AsyncIterator[bytes]:
+        """The raw PCM of requests' items, as one stream (one format for all)."""
+        out = AudioOut()
+        async for request_id, item in items:
+            if item is None:
+                out.end_request()
+            elif (pcm := _follow(out, request_id, item)) is not None:
+                yield bytes(pcm)
+        out.close()
+
+    async def _write(
+        self,
+        items: AsyncIterator[tuple[int, Item | None]],
+        file: WavTarget,
+        raw: bool,
+        subtitles: str | os.PathLike[str] | None,
+        play: bool | AudioOutput,
+    ) -> list[Info]:
+        """Write requests' items as one WAV (or raw PCM), playing along; the subtitles beside it; their statuses."""
+        player = PlayAlong(play) if play is not False else None
+        try:
+            with wav_output(file) as target:
+                out = AudioOut(target, raw=raw)
+                async for request_id, item in items:
+                    if item is None:
+                        out.end_request()
+                    elif (pcm := _follow(out, request_id, item)) is not None and player is not None:
+                        player.feed(pcm, out.format)
+                out.close()
+                if subtitles is not None:
+                    write_subtitles(out.cues(), subtitles)
+            if player is not None:
+                await async_run_blocking(player.finish)
+        except BaseException:
+            if player is not None:
+                player.stop()
+            raise
+        return out.infos
 
     async def _items(self, request_id: int, timeout: float | None) -> AsyncIterator[tuple[str | None, Item]]:
         """A request's items as they become available, reading the connection when it is this caller's turn.
@@ -447,3 +596,10 @@ class AsyncWebsocket:
             calls = self._protocol.receive(message)
         for callback in calls:
             await async_call(callback)
+
+
+def _follow(out: AudioOut, request_id: int, item: Item) -> memoryview | None:
+    """Hand ``out`` the next item (of a new request: begun first); its PCM, if it carries any."""
+    if request_id != out.request_id:
+        out.begin(request_id)
+    return out.add(item)

@@ -38,6 +38,7 @@ __all__ = [
     "JitterBuffer",
     "MissingExtraError",
     "PlaybackResult",
+    "Player",
     "aplay",
     "open_sound_card",
     "play",
@@ -304,6 +305,45 @@ async def aplay(
         await asyncio.shield(asyncio.to_thread(writer.join))
         raise
     return writer.result()
+
+
+class Player:
+    """PCM pushed as it is written, played by a writer thread: what ``speak(..., play=True)`` uses.
+
+    ``output`` replaces the sound card, as for `play`. ``push`` never blocks (the jitter
+    buffer holds what the card has not played yet); ``finish`` waits until all is played.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int,
+        *,
+        channels: int = 1,
+        sample_width: int = 2,
+        output: AudioOutput | None = None,
+        jitter_ms: float = DEFAULT_JITTER_MS,
+    ) -> None:
+        buffer = _buffer_for(sample_rate, channels, sample_width, jitter_ms)
+        if output is None:
+            output = open_sound_card(sample_rate, channels=channels, sample_width=sample_width)
+        self._writer = _Writer(output, buffer)
+
+    def push(self, pcm: bytes | bytearray | memoryview) -> None:
+        """Hand over more PCM; raises the output's error if playing already failed."""
+        if self._writer.done.is_set():
+            self._writer.result()
+        self._writer.push(bytes(pcm))
+
+    def finish(self) -> PlaybackResult:
+        """No more PCM is coming: wait until it is all played, then close the output."""
+        self._writer.end()
+        self._writer.join()
+        return self._writer.result()
+
+    def stop(self) -> None:
+        """Stop now (the audio failed, or the caller gave up), after the block being written."""
+        self._writer.stop()
+        self._writer.join()
 
 
 class _SoundCard:

@@ -1,4 +1,4 @@
-"""A request's audio out of a websocket session: one continuous WAV or PCM stream, and the status it ended with."""
+"""Audio out of a websocket session: one WAV or PCM stream of one request or several, their statuses and cues."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ import os
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .._audio.reassembly import Audio, ContinuousWav
-from .._audio.wav import WavError
+from daisys_speak_api.models import TakeResponse
+
+from .._audio.playback import AudioOutput, Player
+from .._audio.reassembly import Audio, ContinuousWav, TakeEnd
+from .._audio.subtitles import Cue, cues_from_parts
+from .._audio.wav import WavError, WavFormat
 from .._errors import DaisysWebsocketStreamError
 from .._files import atomic_file
 from .protocol import Info, Item, StatusChange, ready_info
@@ -45,31 +49,103 @@ class _Discard:
 
 
 class AudioOut:
-    """Follows one request's items into a continuous WAV (or PCM), and keeps the status it ends with.
+    """Follows the items of one request, or of several in turn (a text streamed sentence by sentence),
+    into one continuous WAV or PCM stream; keeps each request's final status and what subtitles need.
 
-    All parts must share one format; the final status must be ready (see ``finish``).
+    Call ``begin`` for each request, ``add`` for its items, ``end_request`` at its end (which
+    raises why it did not end ready), and ``close`` once all are done. All parts must share
+    one format.
     """
 
-    def __init__(self, request_id: int, out: BinaryIO | None = None, *, raw: bool = False) -> None:
-        self.request_id = request_id
+    def __init__(self, out: BinaryIO | None = None, *, raw: bool = False) -> None:
+        self.request_id = -1
         self.info: Info | None = None
+        self.infos: list[Info] = []
         self._wav = ContinuousWav(out if out is not None else _Discard(), raw=raw or out is None)  # type: ignore[arg-type]
+        self._part_bytes: dict[int, int] = {}
+        self._cues: list[tuple[list[int], list[str] | None]] = []  # per request: samples per part, sentences
+
+    @property
+    def format(self) -> WavFormat | None:
+        """The audio's format, once the first part has begun."""
+        return self._wav.format
+
+    def begin(self, request_id: int) -> None:
+        self.request_id = request_id
+        self.info = None
+        self._part_bytes = {}
 
     def add(self, item: Item) -> memoryview | None:
-        """Take the next item; return its PCM, if it carries any."""
+        """Take the next item of the current request; return its PCM, if it carries any."""
         if isinstance(item, StatusChange):
             self.info = item.info
             return None
+        if isinstance(item, TakeEnd):
+            return None  # the WAV goes on with the next request's parts; close() ends it
         try:
             self._wav.feed((item,))
         except WavError as exc:
-            raise WavStreamError(f"The request's audio cannot be written as one WAV: {exc}", self.request_id) from None
-        return item.pcm if isinstance(item, Audio) else None
+            raise self._broken(exc) from None
+        if isinstance(item, Audio):
+            self._part_bytes[item.part_id] = self._part_bytes.get(item.part_id, 0) + len(item.pcm)
+            return item.pcm
+        return None
 
-    def finish(self) -> Info:
-        """Close the WAV and return the final status, or raise why the request did not end ready."""
+    def end_request(self) -> Info:
+        """The current request's final status, or the error saying why it did not end ready."""
+        info = ready_info(self.request_id, self.info)
+        self.infos.append(info)
+        block = self._wav.format.block_align if self._wav.format else 1
+        sentences = getattr(info.info, "normalized_text", None) if isinstance(info, TakeResponse) else None
+        parts = [self._part_bytes[part] // block for part in sorted(self._part_bytes)]
+        self._cues.append((parts, list(sentences) if isinstance(sentences, list) else None))
+        return info
+
+    def close(self) -> None:
+        """Finish the WAV (its header's sizes)."""
         try:
             self._wav.close()
         except WavError as exc:
-            raise WavStreamError(f"The request's audio cannot be written as one WAV: {exc}", self.request_id) from None
-        return ready_info(self.request_id, self.info)
+            raise self._broken(exc) from None
+
+    def cues(self) -> list[Cue]:
+        """Subtitles of what was written: a cue a part, timed by its samples, with its sentence's normalized text."""
+        rate = self._wav.format.sample_rate if self._wav.format else 1
+        cues: list[Cue] = []
+        start = 0
+        for parts, sentences in self._cues:
+            cues += cues_from_parts(parts, rate, sentences, start_sample=start)
+            start += sum(parts)
+        return cues
+
+    def _broken(self, exc: WavError) -> WavStreamError:
+        return WavStreamError(f"The request's audio cannot be written as one WAV: {exc}", self.request_id)
+
+
+class PlayAlong:
+    """Plays audio as it is written (``play=True``: the sound card; or an `AudioOutput` given in its place).
+
+    The player opens at the first audio, when its format is known.
+    """
+
+    def __init__(self, play: bool | AudioOutput) -> None:
+        self._output = play if not isinstance(play, bool) else None
+        self._player: Player | None = None
+
+    def feed(self, pcm: memoryview, wav: WavFormat | None) -> None:
+        if self._player is None:
+            if wav is None:
+                return
+            self._player = Player(
+                wav.sample_rate, channels=wav.channels, sample_width=wav.bits_per_sample // 8, output=self._output
+            )
+        self._player.push(pcm)
+
+    def finish(self) -> None:
+        """Wait until everything fed is played (blocking: run it off an event loop)."""
+        if self._player is not None:
+            self._player.finish()
+
+    def stop(self) -> None:
+        if self._player is not None:
+            self._player.stop()

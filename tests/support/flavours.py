@@ -103,6 +103,14 @@ class SyncWebsocket(_Awaited):
         for pcm in self._wrapped.iter_pcm(request_id, timeout):
             yield pcm
 
+    async def stream_text(self, text_chunks: Any, *args: Any, **kwargs: Any) -> AsyncIterator[bytes]:
+        stream = self._wrapped.stream_text(text_chunks, *args, **kwargs)
+        try:
+            for pcm in stream:
+                yield pcm
+        finally:
+            stream.close()  # leaving early closes the session's stream too, as aclose() does the async one's
+
 
 class SyncApi(_Awaited):
     """A ``Client`` whose methods are awaited like the ``AsyncClient``'s, so one test body serves both.
