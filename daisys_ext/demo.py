@@ -1,5 +1,6 @@
 """``make demo``: list the models, make a voice, generate a take showing its progress, write hello_daisys.wav,
-then stream the same text over a websocket into hello_websocket.wav.
+then stream the same text over a websocket into hello_websocket.wav, and speak a text while a pretend
+language model is still writing it into hello_stream.wav.
 
 Runs on the embedded emulator unless DAISYS_EMAIL is set, in which case it uses the real
 service with DAISYS_EMAIL / DAISYS_PASSWORD (and DAISYS_API_URL / DAISYS_AUTH_URL if set).
@@ -41,6 +42,42 @@ def _service() -> Iterator[dict[str, Any]]:
         }
 
 
+STORY = "Once upon a time, a voice waited for words. They came one by one. It spoke each sentence as it ended."
+
+
+class _ModelWriting:
+    """A pretend language model: the story's words one at a time, 40 ms apart, as a model streams tokens.
+
+    It notes when its first sentence is complete, and the demo when the first audio is heard.
+    """
+
+    def __init__(self, story: str) -> None:
+        self.story = story
+        self.first_sentence_at: float | None = None
+        self.first_audio_at: float | None = None
+        self.words_left = 0  # when the first audio was heard
+        self._left = 0
+
+    def words(self) -> Iterator[str]:
+        words = self.story.split(" ")
+        for i, word in enumerate(words):
+            self._left = len(words) - i
+            time.sleep(0.04)
+            if self.first_sentence_at is None and word.endswith("."):
+                self.first_sentence_at = time.monotonic()
+            yield word + " "
+
+    def heard(self) -> None:
+        if self.first_audio_at is None:
+            self.first_audio_at = time.monotonic()
+            self.words_left = self._left
+
+    def first_audio_ms(self) -> float:
+        if self.first_sentence_at is None or self.first_audio_at is None:
+            return float("nan")
+        return (self.first_audio_at - self.first_sentence_at) * 1000
+
+
 def _progress(takes: list[TakeResponse]) -> None:
     print(f"  take {takes[0].take_id}: {takes[0].status.value}")
 
@@ -50,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text", default="Hello there, I am Daisys! It's a beautiful day.")
     parser.add_argument("--output", type=Path, default=Path("hello_daisys.wav"))
     parser.add_argument("--websocket-output", type=Path, default=Path("hello_websocket.wav"))
+    parser.add_argument("--story", default=STORY, help="the text the pretend language model writes")
+    parser.add_argument("--stream-output", type=Path, default=Path("hello_stream.wav"))
     args = parser.parse_args(argv)
 
     with _service() as arguments, Client(**arguments) as speak:
@@ -97,12 +136,28 @@ def main(argv: list[str] | None = None) -> int:
             )
             streamed = ws.write_wav(request_id, args.websocket_output)  # the chunks joined into one WAV
             assert isinstance(streamed, TakeResponse)
-        print(f"  first audio after {first_audio[0] * 1000:.0f} ms, all of it after {time.monotonic() - started:.1f} s")
-        with wave.open(str(args.websocket_output), "rb") as audio:
-            print(f'Wrote "{args.websocket_output}": {audio.getnframes() / audio.getframerate():.2f} s of audio.')
+            print(f"  first audio after {first_audio[0] * 1000:.0f} ms, all after {time.monotonic() - started:.1f} s")
+            with wave.open(str(args.websocket_output), "rb") as audio:
+                print(f'Wrote "{args.websocket_output}": {audio.getnframes() / audio.getframerate():.2f} s of audio.')
 
-        for take_id in (take.take_id, streamed.take_id):
-            speak.delete_take(take_id)
+
+            print("Speaking a text while it is being written, as a language model writes it...")
+            model = _ModelWriting(args.story)
+            pcm = bytearray()
+            for chunk in ws.stream_text(model.words()):  # each sentence spoken as soon as it is written
+                model.heard()
+                pcm += chunk
+        with wave.open(str(args.websocket_output), "rb") as spoken, wave.open(str(args.stream_output), "wb") as out:
+            out.setparams(spoken.getparams())  # the same voice: the same format
+            out.writeframes(pcm)
+            seconds = out.getnframes() / out.getframerate()
+        print(
+            f"  first audio {model.first_audio_ms():.0f} ms after the first sentence was written"
+            f' ({model.words_left} words still to come); wrote "{args.stream_output}": {seconds:.2f} s of audio.'
+        )
+
+        for done in speak.get_takes():
+            speak.delete_take(done.take_id)
         speak.delete_voice(voice.voice_id)
         print("Deleted the takes and the voice; done.")
     return 0
