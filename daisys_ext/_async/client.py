@@ -33,7 +33,7 @@ from .._http.presigned import PresignedCache, is_presigned, same_origin, storage
 from .._http.tokens import Tokens
 from .._http.waiting import PollSchedule, WaitTracker, batches
 from .._logging import redact_logs
-from .._synchronization import async_call, async_choose_callback, async_sleep
+from .._synchronization import async_call, async_choose_callback, async_run_blocking, async_sleep
 from .auth import AsyncDaisysAuth
 from .hooks import event_hooks
 from .transports import AsyncClientTransport, AsyncLazyTransport, AsyncRetryTransport
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     )
 
     from .._audio.frames import FrameDecoder
+    from .._audio.playback import AudioOutput, PlayAlong
     from .._bodies import Prosody, UserData
     from .websocket_session import AsyncWebsocket
 
@@ -632,12 +633,14 @@ class AsyncClient(TokenAttributes):
             await self._download(take_id, format, sink)
         return sink.result()
 
-    async def _download(self, take_id: str, format: str, sink: AudioSink) -> None:
-        """Stream a take's audio into ``sink``; a connection broken midway is a `DaisysConnectionError`."""
+    async def _download(self, take_id: str, format: str, sink: AudioSink, player: PlayAlong | None = None) -> None:
+        """Stream a take's audio into ``sink`` (and a player); a connection cut midway is a `DaisysConnectionError`."""
         response = await self._open_audio(take_id, format)
         try:
             async for chunk in response.aiter_bytes():
                 sink.write(chunk)
+                if player is not None:
+                    player.feed_wav(chunk)
         except httpx.TransportError as exc:
             raise broken_stream(take_id, exc) from exc
         finally:
@@ -658,25 +661,38 @@ class AsyncClient(TokenAttributes):
         file: str | os.PathLike[str],
         *,
         format: str = "wav",
+        play: bool | AudioOutput = False,
         **take_options: Any,
     ) -> TakeResponse:
         """From text to a finished audio file with the least latency; returns the ready take.
 
         For wav the download starts at once and streams while the take is generated,
         instead of polling until it is ready. The file appears only when complete and the
-        take ready; on any failure there is no file.
+        take ready; on any failure there is no file. ``play`` (wav only) plays the audio as
+        it downloads: True for the sound card (the ``audio`` extra), or an `AudioOutput`.
         """
+        from .._audio.playback import PlayAlong
         from .._bodies import audio_format
 
         audio_format(format)  # refuse an unknown format before generating anything
+        if play is not False and format != "wav":
+            raise DaisysInputError(f"play= plays wav; {format} would need decoding first.")
         take = await self.generate_take(voice_id, text, wait=format != "wav", **take_options)
-        with AudioSink(file) as sink:
-            try:
-                await self._download(take.take_id, format, sink)
-            except DaisysConnectionError:
-                await self.wait_for_takes(take.take_id)  # raises the take's own error if generation failed
-                raise
-            take = cast("TakeResponse", await self.wait_for_takes(take.take_id))
+        player = PlayAlong(play) if play is not False else None
+        try:
+            with AudioSink(file) as sink:
+                try:
+                    await self._download(take.take_id, format, sink, player)
+                except DaisysConnectionError:
+                    await self.wait_for_takes(take.take_id)  # raises the take's own error if generation failed
+                    raise
+                take = cast("TakeResponse", await self.wait_for_takes(take.take_id))
+            if player is not None:
+                await async_run_blocking(player.finish)
+        except BaseException:
+            if player is not None:
+                player.stop()
+            raise
         return take
 
     # -- websocket ---------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
+from .._audio.playback import PlayAlong
 from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
 from .._deadline import deadline_after, expired, remaining
@@ -39,7 +40,7 @@ from .._synchronization import (
     async_run_blocking,
 )
 from .._websocket.connection import AsyncConnection, ConnectionLost, ConnectOptions, HandshakeRefused
-from .._websocket.output import AudioOut, PlayAlong, WavTarget, wav_output
+from .._websocket.output import AudioOut, WavTarget, wav_output
 from .._websocket.protocol import (
     END,
     AudioCallback,

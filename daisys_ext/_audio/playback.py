@@ -32,11 +32,14 @@ from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from .wav import WavError, WavFormat, parse_wav_header
+
 __all__ = [
     "DEFAULT_JITTER_MS",
     "AudioOutput",
     "JitterBuffer",
     "MissingExtraError",
+    "PlayAlong",
     "PlaybackResult",
     "Player",
     "aplay",
@@ -45,6 +48,8 @@ __all__ = [
 ]
 
 DEFAULT_JITTER_MS = 200
+# A WAV header longer than this is not one: stop waiting for the rest of it.
+MAX_HEADER = 64 * 1024
 """The audio buffered before playback starts: a few network chunks, short enough not to be heard as a delay."""
 BLOCK_MS = 40
 """The most audio handed to the output in one write, so that the buffer's view of what is left stays current."""
@@ -377,3 +382,54 @@ def open_sound_card(sample_rate: int, *, channels: int = 1, sample_width: int = 
     stream = sounddevice.RawOutputStream(samplerate=sample_rate, channels=channels, dtype=_DTYPES[sample_width])
     stream.start()
     return _SoundCard(stream)
+
+
+class PlayAlong:
+    """Plays audio as it is written or downloaded (``play=True``: the sound card; or an `AudioOutput` in its place).
+
+    The player opens at the first audio, when its format is known.
+    """
+
+    def __init__(self, play: bool | AudioOutput) -> None:
+        self._output = play if not isinstance(play, bool) else None
+        self._player: Player | None = None
+        self._header: bytearray | None = bytearray()  # of a WAV file fed by feed_wav, until it is whole
+        self._wav: WavFormat | None = None
+
+    def feed_wav(self, data: bytes | memoryview) -> None:
+        """Feed the bytes of a WAV file as they download: its header first, then its PCM."""
+        if self._header is None:
+            self.feed(data, None)
+            return
+        self._header += data
+        try:
+            wav = parse_wav_header(self._header)
+        except WavError as exc:
+            if len(self._header) > MAX_HEADER:
+                from .._errors import DaisysResponseError
+
+                raise DaisysResponseError(f"The audio to play is not a WAV file: {exc}") from None
+            return  # not all of the header yet
+        pcm, self._header = memoryview(bytes(self._header))[wav.data_offset :], None
+        self._wav = wav
+        self.feed(pcm, wav)
+
+    def feed(self, pcm: bytes | memoryview, wav: WavFormat | None) -> None:
+        """Feed PCM in the format ``wav`` (the player opens at the first, when the format is known)."""
+        wav = wav or self._wav
+        if self._player is None:
+            if wav is None:
+                return
+            self._player = Player(
+                wav.sample_rate, channels=wav.channels, sample_width=wav.bits_per_sample // 8, output=self._output
+            )
+        self._player.push(pcm)
+
+    def finish(self) -> None:
+        """Wait until everything fed is played (blocking: run it off an event loop)."""
+        if self._player is not None:
+            self._player.finish()
+
+    def stop(self) -> None:
+        if self._player is not None:
+            self._player.stop()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
+from .._audio.playback import PlayAlong
 from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
 from .._deadline import deadline_after, expired, remaining
@@ -40,7 +41,7 @@ from .._synchronization import (
     run_blocking,
 )
 from .._websocket.connection import Connection, ConnectionLost, ConnectOptions, HandshakeRefused
-from .._websocket.output import AudioOut, PlayAlong, WavTarget, wav_output
+from .._websocket.output import AudioOut, WavTarget, wav_output
 from .._websocket.protocol import (
     END,
     AudioCallback,

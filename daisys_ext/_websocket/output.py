@@ -9,7 +9,6 @@ from typing import BinaryIO
 
 from daisys_speak_api.models import TakeResponse
 
-from .._audio.playback import AudioOutput, Player
 from .._audio.reassembly import Audio, ContinuousWav, TakeEnd
 from .._audio.subtitles import Cue, cues_from_parts
 from .._audio.wav import WavError, WavFormat
@@ -120,32 +119,3 @@ class AudioOut:
 
     def _broken(self, exc: WavError) -> WavStreamError:
         return WavStreamError(f"The request's audio cannot be written as one WAV: {exc}", self.request_id)
-
-
-class PlayAlong:
-    """Plays audio as it is written (``play=True``: the sound card; or an `AudioOutput` given in its place).
-
-    The player opens at the first audio, when its format is known.
-    """
-
-    def __init__(self, play: bool | AudioOutput) -> None:
-        self._output = play if not isinstance(play, bool) else None
-        self._player: Player | None = None
-
-    def feed(self, pcm: memoryview, wav: WavFormat | None) -> None:
-        if self._player is None:
-            if wav is None:
-                return
-            self._player = Player(
-                wav.sample_rate, channels=wav.channels, sample_width=wav.bits_per_sample // 8, output=self._output
-            )
-        self._player.push(pcm)
-
-    def finish(self) -> None:
-        """Wait until everything fed is played (blocking: run it off an event loop)."""
-        if self._player is not None:
-            self._player.finish()
-
-    def stop(self) -> None:
-        if self._player is not None:
-            self._player.stop()

@@ -373,6 +373,24 @@ async def test_speak(api: Api, emu: Emulator, voice_id: str, tmp_path: Path) -> 
     assert (tmp_path / "speech.mp3").read_bytes()[:4] != b"RIFF"
 
 
+async def test_speak_plays_the_audio_as_it_downloads(api: Api, voice_id: str, tmp_path: Path) -> None:
+    played: list[bytes] = []
+
+    class Output:  # in place of the sound card
+        def write(self, pcm: bytes) -> None:
+            played.append(pcm)
+
+        def close(self) -> None:
+            played.append(b"")
+
+    await api.speak("Played while it downloads. A second sentence.", voice_id, tmp_path / "s.wav", play=Output())
+    with wave.open(str(tmp_path / "s.wav")) as audio:
+        pcm = audio.readframes(audio.getnframes())
+    assert b"".join(played) == pcm and played[-1] == b""  # every sample in order, then the output closed
+    with pytest.raises(DaisysInputError, match="play= plays wav"):
+        await api.speak("Not in mp3.", voice_id, tmp_path / "s.mp3", format="mp3", play=Output())
+
+
 async def test_speak_failed_take_leaves_no_file(api: Api, voice_id: str, tmp_path: Path) -> None:
     """A take that ends in error: the typed generate error, and no file (nor temporary file) left behind."""
     target = tmp_path / "broken.wav"
