@@ -413,9 +413,10 @@ class Websocket:
 
         ``text_chunks`` gives the text in pieces of any size (a language model's tokens,
         lines, paragraphs), joined as they come: a model's tokens carry their own spaces, so
-        give lines with their line ends. Each complete sentence is sent as its own take request as soon
-        as it is complete, on this connection, without waiting for the earlier ones' audio;
-        their audio comes out as one stream, in the order of the text. The text is read
+        give lines with their line ends. Each complete sentence is sent as its own take
+        request as soon as it is complete, on this connection, without waiting for the
+        earlier ones' audio; their audio comes out as one stream, in the order of the text.
+        The text is read
         beside the caller, so a slow producer never holds back audio that has arrived:
         here by a task, from an async iterable, or from a plain iterable (read in the
         event loop: give one only for text at hand); in the synchronous session by a
