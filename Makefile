@@ -9,7 +9,7 @@ GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path open
           --config generator/config.yaml --custom-template-path generator/templates \
           --fail-on-warning --overwrite
 
-.PHONY: setup test lint regen unasync check-generated fetch-spec demo clean record record-live soak
+.PHONY: setup test lint regen unasync check-generated fetch-spec demo clean record record-live soak bench
 
 setup: $(STAMP)
 
@@ -59,6 +59,11 @@ demo: setup
 # Both clients shared by 8 threads / 8 tasks against a faulty emulator for SOAK_S seconds (default 60); prints figures.
 soak: setup
 	$(BIN)/python scripts/soak.py
+
+# This client against the official SDK and the floor, side by side in one table (prints figures, asserts nothing;
+# see BENCHMARKS.md). About 6 minutes; `make bench BENCH_ARGS=--quick` runs in under one.
+bench: setup
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 # Re-records every cassette (tests/cassettes) against a local emulator, then replays them all as CI does.
 CASSETTES := tests/cassettes

@@ -127,7 +127,9 @@ class Attempts:
         self.count = 0
 
     def begin(self) -> None:
-        _clip_timeouts(self.request, max(self.deadline - time.monotonic(), 0.001))
+        """Before each attempt: a retry gets only what is left of the deadline (the first has all of it)."""
+        if self.count:
+            _clip_timeouts(self.request, max(self.deadline - time.monotonic(), 0.001))
 
     def after_error(self, exc: httpx.TransportError) -> float:
         """The delay before the next attempt; or the typed error, raised, when there is none."""
@@ -138,6 +140,10 @@ class Attempts:
 
     def after_response(self, response: httpx.Response) -> float | None:
         """The delay before the next attempt, or None to hand this response on."""
+        if response.status_code not in RETRY_STATUSES:  # the usual answer: nothing to decide
+            if self.count:
+                response.extensions[RETRIED] = self.count
+            return None
         delay = self.policy.delay(
             self.count,
             self.request.method,

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 # Final states that are failures (Status is a StrEnum: its members equal these strings).
 FAILED = frozenset({"error", "timeout"})
 
-# Keep ``?take_id=a,b,c`` well under the URL lengths servers and proxies accept (8 KiB is common).
-MAX_IDS_QUERY = 2000
+# Keep ``?take_id=a,b,c`` under the URL lengths servers and proxies accept (8 KiB is common): about 200 ids.
+MAX_IDS_QUERY = 6000
 
 
 class _Item(Protocol):

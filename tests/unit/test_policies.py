@@ -67,7 +67,10 @@ def test_each_request_keeps_its_own_timeouts_under_the_deadline() -> None:
     api = httpx.Request("GET", "https://api.daisys.ai/v1/speak/takes")
     api.extensions["timeout"] = {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 30.0}
     attempts = Attempts(policy, api)
-    attempts.deadline -= 25.0  # 25 s went on earlier attempts
+    attempts.begin()
+    assert api.extensions["timeout"]["read"] == 30.0  # the first attempt has the whole deadline
+    attempts.deadline -= 25.0  # 25 s went on that attempt and the wait after it
+    attempts.count = 1
     attempts.begin()
     assert api.extensions["timeout"]["read"] == pytest.approx(5.0, abs=0.5)
 

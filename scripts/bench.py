@@ -1,0 +1,580 @@
+"""`make bench`: this client against the official `daisys` SDK and the floor, side by side, in one table.
+
+Prints figures; asserts nothing (goals are printed beside them, with pass or MISS, and never fail the run).
+
+The emulator runs in a process of its own (scripts/bench_host.py: `python -m daisys_ext.testing` plus
+events telling when a take becomes ready and when the emulator first has audio). Every measurement runs
+each contender in a fresh interpreter (scripts/bench_contenders.py), one per contender per round, the
+contenders alternating (their order rotates every round); the table gives the median and the spread
+(min to max) over all rounds. Contenders: ours sync (`Client`), ours async (`AsyncClient`), the official
+SDK's documented path (`DaisysAPI(...)`), and the floor: a bare `httpx.Client` doing the same requests
+with no SDK (polling every 10 ms where it polls), or the emulator's own generation time.
+
+1. Text to a finished WAV on disk (REST), ms above the emulator's generation time.
+2. Ready detection: ms from the moment a take became ready (the emulator's own, from its events) to
+   `generate_take(wait=True)` returning, and the status requests each take cost; at the run's
+   generation time and across a sweep of generation times (one take per time, all at once).
+3. Time to the first audio byte after the emulator first has audio: REST `stream_take_audio`, and the
+   websocket in parts and chunks mode.
+4. Client CPU per `get_take` call (time.process_time of the client process) on loopback.
+5. Many takes generated, waited for and downloaded: wall time and HTTP requests.
+
+The full run ends with where ours' CPU per call goes: ours' layers (event hooks, auth flow, retry
+transport, the generated function, model parsing) added one at a time to a bare httpx client, and a
+cProfile by area. `--quick` (fewer rounds, calls and takes, no profile) runs in under a minute.
+
+Run: .venv/bin/python scripts/bench.py [--quick] [--rounds N] [--profile | --no-profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_contenders import TEXT_READY, TEXTS  # noqa: E402
+
+# Bytecode is written once and reused, as for an installed package (see scripts/bench_import.py).
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+TAKE_SECONDS = 1.3  # not a multiple of 0.5 s: the official SDK polls every 0.5 s
+SWEEP = (0.7, 1.1, 1.3, 1.7, 2.2, 2.9, 3.6)
+QUICK_SWEEP = (0.7, 2.2)
+
+NAMES = {
+    "ours-sync": "ours sync",
+    "ours-async": "ours async",
+    "official": "official SDK",
+    "floor": "floor: bare httpx",
+    "floor-async": "floor: bare httpx.AsyncClient",
+}
+
+
+@dataclass
+class Plan:
+    """How much of everything a run does."""
+
+    stream_rounds: int
+    sweep_rounds: int
+    sweep: tuple[float, ...]
+    sweep_contenders: tuple[str, ...]
+    cpu_rounds: int
+    cpu_calls: int
+    many_rounds: int
+    many_takes: int
+    many_contenders: tuple[str, ...]
+    profile: bool
+
+
+QUICK = Plan(
+    stream_rounds=2,
+    sweep_rounds=1,
+    sweep=QUICK_SWEEP,
+    sweep_contenders=("ours-sync", "official"),
+    cpu_rounds=2,
+    cpu_calls=300,
+    many_rounds=1,
+    many_takes=24,
+    many_contenders=("ours-sync", "ours-async", "official-async", "official-batch"),
+    profile=False,
+)
+FULL = Plan(
+    stream_rounds=7,
+    sweep_rounds=3,
+    sweep=SWEEP,
+    sweep_contenders=("ours-sync", "ours-async", "official", "floor"),
+    cpu_rounds=5,
+    cpu_calls=2000,
+    many_rounds=3,
+    many_takes=100,
+    many_contenders=(
+        "ours-sync",
+        "ours-async",
+        "ours-sync-per-take",
+        "official-async",
+        "official-threads",
+        "official-batch",
+        "floor",
+    ),
+    profile=True,
+)
+
+# -- the emulator ---------------------------------------------------------------------------------------------
+
+
+class Host:
+    """scripts/bench_host.py in its own process, its event lines collected by a thread."""
+
+    def __init__(self, take_seconds: float) -> None:
+        args = [sys.executable, str(HERE / "bench_host.py"), "--take-seconds", str(take_seconds)]
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=ENV)
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().split()[-1]
+        self._events: dict[tuple[str, str], dict[str, Any]] = {}
+        self._arrived = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith("{"):
+                event = json.loads(line)
+                with self._arrived:
+                    self._events[(event["event"], event["take_id"])] = event
+                    self._arrived.notify_all()
+
+    def event(self, kind: str, take_id: str, timeout: float = 2.0) -> dict[str, Any] | None:
+        with self._arrived:
+            self._arrived.wait_for(lambda: (kind, take_id) in self._events, timeout)
+            return self._events.get((kind, take_id))
+
+    def ready(self, take_id: str) -> float | None:
+        event = self.event("created", take_id)
+        return None if event is None else float(event["ready"])
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@dataclass
+class Setup:
+    url: str
+    email: str
+    password: str
+    voice_id: str
+    take_id: str  # a ready take, for the CPU measurement
+
+    def job(self, task: str, contender: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "task": task,
+            "contender": contender,
+            "url": self.url,
+            "email": self.email,
+            "password": self.password,
+            "voice_id": self.voice_id,
+            "take_id": self.take_id,
+            **extra,
+        }
+
+
+def prepare(host: Host) -> Setup:
+    """A voice, every text's audio synthesised once (the host caches it), and a ready take."""
+    email, password = "user@example.com", "pw"
+    token = httpx.post(f"{host.url}/auth/login", json={"email": email, "password": password}).json()["access_token"]
+    with httpx.Client(base_url=f"{host.url}/v1/speak", headers={"Authorization": f"Bearer {token}"}) as api:
+        voice = api.post("/voices/generate", json={"name": "Bench", "gender": "female", "model": "shakespeare"})
+        voice_id = voice.raise_for_status().json()["voice_id"]
+        ids = [api.post("/takes/generate", json={"voice_id": voice_id, "text": f"{text} [[0.05s]]"}) for text in TEXTS]
+        take_ids = [answer.raise_for_status().json()["take_id"] for answer in ids]
+        time.sleep(0.1)
+        for take_id in take_ids:
+            httpx.get(api.get(f"/takes/{take_id}/wav").headers["location"]).raise_for_status()
+        ready = take_ids[TEXTS.index(TEXT_READY)]
+    return Setup(host.url, email, password, voice_id, ready)
+
+
+def delete_all_takes(url: str, setup: Setup) -> None:
+    """Between runs of the many-takes measurement: the emulator's list route scans every take it holds."""
+    token = httpx.post(f"{url}/auth/login", json={"email": setup.email, "password": setup.password}).json()
+    with httpx.Client(base_url=f"{url}/v1/speak", headers={"Authorization": f"Bearer {token['access_token']}"}) as api:
+        for take in api.get("/takes").json():
+            if take["take_id"] != setup.take_id:
+                api.delete(f"/takes/{take['take_id']}")
+
+
+# -- running contenders ----------------------------------------------------------------------------------------
+
+
+def run(job: dict[str, Any], timeout: float = 300) -> dict[str, Any] | None:
+    """One contender's job in a fresh interpreter; None (and its error printed) when it failed."""
+    args = [sys.executable, str(HERE / "bench_contenders.py"), json.dumps(job)]
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, env=ENV, timeout=timeout, cwd=HERE.parent)
+    except subprocess.TimeoutExpired:
+        print(f"  ! {job['task']} {job['contender']}: no answer within {timeout:.0f} s", file=sys.stderr)
+        return None
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-6:])
+        print(f"  ! {job['task']} {job['contender']} failed:\n{tail}", file=sys.stderr)
+        return None
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def rounds(contenders: Sequence[str], count: int) -> list[tuple[int, str]]:
+    """(round, contender) in the order they run: alternating, the first one rotating every round."""
+    order = []
+    for r in range(count):
+        shift = r % len(contenders)
+        order += [(r, c) for c in (*contenders[shift:], *contenders[:shift])]
+    return order
+
+
+def progress(text: str) -> None:
+    print(f"  {text}", file=sys.stderr, flush=True)
+
+
+# -- the table -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    label: str
+    values: list[float]
+    unit: str  # "ms", "µs", "s"
+    goal: str = ""
+    met: bool | None = None
+    note: str = ""
+    ratio: float | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.values) if self.values else None
+
+
+@dataclass
+class Section:
+    title: str
+    ratio_to: str
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}"
+
+
+def render(sections: list[Section]) -> str:
+    lines = []
+    width = 54
+    for section in sections:
+        lines.append(section.title)
+        lines.append(f"  {'':<{width}} {'median':>9}  {'(min to max)':<20}{section.ratio_to:>10}  goal")
+        for row in section.rows:
+            if row.median is None:
+                lines.append(f"  {row.label:<{width}} {'failed':>9}")
+                continue
+            spread = f"({_number(min(row.values))} to {_number(max(row.values))})"
+            ratio = f"{row.ratio:.2f}x" if row.ratio is not None else ""
+            mark = "" if row.met is None else ("pass" if row.met else "MISS")
+            goal = f"{row.goal}: {mark}" if row.goal else ""
+            value = f"{_number(row.median)} {row.unit}"
+            lines.append(f"  {row.label:<{width}} {value:>9}  {spread:<20}{ratio:>10}  {goal}".rstrip())
+            if row.note:
+                lines.append(f"      {row.note}")
+        lines += [f"  {note}" for note in section.notes]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _ms(values: Sequence[float | None]) -> list[float]:
+    return [v * 1000 for v in values if v is not None]
+
+
+def _with_ratios(rows: list[Row], reference: Row | None) -> None:
+    base = reference.median if reference is not None else None
+    for row in rows:
+        if base and row.median is not None and row is not reference:
+            row.ratio = row.median / base
+
+
+# -- the measurements ------------------------------------------------------------------------------------------
+
+
+def stream_sections(host: Host, setup: Setup, plan: Plan, seconds: float) -> list[Section]:
+    """Sections 1, 2 (at the run's generation time) and 3, from one job per contender per round."""
+    contenders = ("ours-sync", "ours-async", "official", "floor")
+    results: dict[str, list[dict[str, Any]]] = {c: [] for c in contenders}
+    for r, contender in rounds(contenders, plan.stream_rounds):
+        progress(f"text to file, ready, first audio: round {r + 1}/{plan.stream_rounds}, {contender}")
+        result = run(setup.job("stream", contender))
+        if result is not None:
+            results[contender].append(result)
+
+    def over(contender: str, key: str) -> list[float]:
+        return _ms([res[key]["elapsed"] - seconds for res in results[contender] if key in res])
+
+    first = Section(f"1. Text to a finished WAV on disk (REST): ms above the {seconds} s generation time", "/official")
+    doc = {c: Row(f"{NAMES[c]}: generate_take + get_take_audio(file)", over(c, "doc"), "ms") for c in contenders}
+    doc["floor"].label = "floor: httpx, poll every 10 ms, download"
+    speak = {
+        c: Row(f"{NAMES[c]}: speak(text, voice_id, file)", over(c, "speak"), "ms") for c in ("ours-sync", "ours-async")
+    }
+    stream_floor = Row("floor: httpx, download streamed while generated", over("floor", "speak"), "ms")
+    for c in ("ours-sync", "ours-async"):
+        doc[c].goal, doc[c].met = "<= 60 ms", _le(doc[c].median, 60)
+        speak[c].goal, speak[c].met = "<= 30 ms", _le(speak[c].median, 30)
+    first.rows = [doc["ours-sync"], doc["ours-async"], speak["ours-sync"], speak["ours-async"], doc["official"]]
+    first.rows += [doc["floor"], stream_floor]
+    _with_ratios(first.rows, doc["official"])
+    first.notes.append(f"The floor of this section is the generation time itself ({seconds * 1000:.0f} ms = 0 here).")
+
+    second = Section(
+        f"2. Ready detection: ms from ready to generate_take(wait=True) returning, generation time {seconds} s",
+        "/official",
+    )
+    status: dict[str, list[int]] = {}
+    for c in contenders:
+        late, counts = [], []
+        for res in results[c]:
+            ready = host.ready(res["doc"]["take_id"])
+            if ready is not None:
+                late.append(res["doc"]["returned"] - ready)
+                counts.append(res["doc"]["status"])
+        status[c] = counts
+        row = Row(NAMES[c] + (", polling every 10 ms" if c == "floor" else ""), _ms(late), "ms")
+        row.note = f"status requests per take: {_counts(counts)}"
+        second.rows.append(row)
+    official_status = statistics.median(status["official"]) if status["official"] else None
+    for row, c in zip(second.rows, contenders, strict=True):
+        if c.startswith("ours"):
+            row.goal = "< 40 ms, status requests <= official's"
+            fewer = official_status is not None and bool(status[c]) and statistics.median(status[c]) <= official_status
+            row.met = _lt(row.median, 40) and fewer
+    _with_ratios(second.rows, second.rows[2])
+
+    third = Section("3. Time to the first audio byte after the emulator first has audio (ms)", "/official")
+    for key, title, event, moment in (
+        ("rest", "REST stream_take_audio", "rest_audio", "has"),
+        ("ws_parts", "websocket, parts mode", "ws_audio", "sent"),
+        ("ws_chunks", "websocket, chunks mode", "ws_audio", "sent"),
+    ):
+        rows = []
+        for c in contenders:
+            delays, sent = [], []
+            for res in results[c]:
+                if key not in res:
+                    continue
+                found = host.event(event, res[key]["take_id"])
+                if found is not None and found.get(moment) is not None:
+                    delays.append(res[key]["first"] - found[moment])
+                    sent.append(res[key]["first"] - found["sent"])
+            who = "floor: bare websocket-client" if c == "floor" and key != "rest" else NAMES[c]
+            row = Row(f"{title}: {who}", _ms(delays), "ms")
+            if key == "rest" and sent:
+                row.note = f"after the storage sent it: median {statistics.median(sent) * 1000:.1f} ms"
+            if c.startswith("ours"):
+                row.goal, row.met = "<= 20 ms", _le(row.median, 20)
+            rows.append(row)
+        _with_ratios(rows, rows[2])
+        third.rows += rows
+    third.notes.append(
+        "REST: 'has' is when the emulator's first sentence became available; its storage origin looks every 10 ms,"
+    )
+    third.notes.append(
+        "so up to 10 ms of every REST figure is the emulator's (see the floor). Websocket: the worker's send."
+    )
+    return [first, second, third]
+
+
+def sweep_section(host: Host, setup: Setup, plan: Plan) -> Section:
+    contenders = plan.sweep_contenders
+    late: dict[str, dict[float, list[float]]] = {c: {s: [] for s in plan.sweep} for c in contenders}
+    status: dict[str, list[int]] = {c: [] for c in contenders}
+    for r, contender in rounds(contenders, plan.sweep_rounds):
+        progress(f"ready detection sweep: round {r + 1}/{plan.sweep_rounds}, {contender}")
+        result = run(setup.job("sweep", contender, sweep=list(plan.sweep)))
+        for take in (result or {}).get("takes", []):
+            ready = host.ready(take["take_id"])
+            if ready is not None:
+                late[contender][take["seconds"]].append(take["returned"] - ready)
+                status[contender].append(take["status"])
+    times = ", ".join(f"{s:g}" for s in plan.sweep)
+    section = Section(
+        f"2b. Ready detection across generation times ({times} s; one take each, all at once): ms after ready",
+        "/official",
+    )
+    for c in contenders:
+        values = [v for s in plan.sweep for v in late[c][s]]
+        row = Row(NAMES[c] + (", polling every 10 ms" if c == "floor" else ""), _ms(values), "ms")
+        per = "  ".join(f"{s:g}s:{statistics.median(late[c][s]) * 1000:.0f}" for s in plan.sweep if late[c][s])
+        row.note = f"status requests per take: {_counts(status[c])}; median ms by generation time: {per}"
+        if c.startswith("ours"):
+            row.goal = "< 40 ms, status requests <= official's"
+            official = statistics.mean(status["official"]) if status.get("official") else None
+            fewer = official is not None and bool(status[c]) and statistics.mean(status[c]) <= official
+            row.met = _lt(row.median, 40) and fewer
+        section.rows.append(row)
+    official_row = next((row for row, c in zip(section.rows, contenders, strict=True) if c == "official"), None)
+    _with_ratios(section.rows, official_row)
+    return section
+
+
+def cpu_section(setup: Setup, plan: Plan) -> Section:
+    contenders = ("ours-sync", "ours-async", "official", "floor", "floor-async")
+    cpu: dict[str, list[float]] = {c: [] for c in contenders}
+    for r, contender in rounds(contenders, plan.cpu_rounds):
+        progress(f"CPU per call: round {r + 1}/{plan.cpu_rounds}, {contender}")
+        result = run(setup.job("cpu", contender, calls=plan.cpu_calls))
+        if result is not None:
+            cpu[contender].append(result["cpu"] * 1e6)
+    section = Section(
+        f"4. Client CPU per get_take call ({plan.cpu_calls} calls on loopback; process_time of the client)", "/floor"
+    )
+    rows = {c: Row(NAMES[c], cpu[c], "µs") for c in contenders}
+    rows["floor"].label = "floor: bare httpx.Client, GET + json()"
+    rows["floor-async"].label = "floor: bare httpx.AsyncClient, GET + json()"
+    for c, floor in (("ours-sync", "floor"), ("ours-async", "floor-async"), ("official", "floor")):
+        _with_ratios([rows[c]], rows[floor])
+    for c in ("ours-sync", "ours-async"):
+        rows[c].goal = "<= 1.15x the floor"
+        rows[c].met = rows[c].ratio is not None and rows[c].ratio <= 1.15
+    section.rows = list(rows.values())
+    return section
+
+
+MANY_NAMES = {
+    "ours-sync": "ours sync: generate_takes, 16 download threads",
+    "ours-async": "ours async: generate_takes, a task per download",
+    "ours-sync-per-take": "ours sync: 16 threads, generate_take + download",
+    "official-async": "official async: a task per take",
+    "official-threads": "official sync: 16 threads, generate_take + download",
+    "official-batch": "official sync: generate_takes, 16 download threads",
+    "floor": "floor: bare httpx, one POST, list poll 10 ms",
+}
+
+
+def many_section(setup: Setup, plan: Plan) -> Section:
+    contenders = plan.many_contenders
+    elapsed: dict[str, list[float]] = {c: [] for c in contenders}
+    requests: dict[str, list[dict[str, int]]] = {c: [] for c in contenders}
+    for r, contender in rounds(contenders, plan.many_rounds):
+        progress(f"{plan.many_takes} takes at once: round {r + 1}/{plan.many_rounds}, {contender}")
+        result = run(setup.job("many", contender, n=plan.many_takes))
+        delete_all_takes(setup.url, setup)
+        if result is not None and result["files"] == plan.many_takes:
+            elapsed[contender].append(result["elapsed"])
+            requests[contender].append(result["requests"])
+        elif result is not None:
+            print(f"  ! {contender}: {result['files']} files of {plan.many_takes}", file=sys.stderr)
+    section = Section(
+        f"5. {plan.many_takes} takes generated, waited for and downloaded (generation time {TAKE_SECONDS} s)",
+        "/official",
+    )
+
+    def total(c: str) -> float | None:
+        return statistics.median(sum(r.values()) for r in requests[c]) if requests[c] else None
+
+    officials = [c for c in contenders if c.startswith("official") and elapsed[c]]
+    best_time = min((statistics.median(elapsed[c]) for c in officials), default=None)
+    fewest = min((t for c in officials if (t := total(c)) is not None), default=None)
+    rows = {}
+    for c in contenders:
+        row = Row(MANY_NAMES[c], elapsed[c], "s")
+        if requests[c]:
+            order = ("generate", "status", "audio url", "storage", "auth", "other api")
+            kinds = {k: statistics.median(r.get(k, 0) for r in requests[c]) for k in order}
+            detail = ", ".join(f"{v:.0f} {k}" for k, v in kinds.items() if v)
+            row.note = f"HTTP requests: {total(c):.0f} ({detail})"
+        if c in ("ours-sync", "ours-async"):
+            row.goal = "fewer requests and less time than every official path"
+            row.met = (
+                row.median is not None
+                and best_time is not None
+                and fewest is not None
+                and row.median < best_time
+                and (total(c) or 0) < fewest
+            )
+        rows[c] = row
+    section.rows = list(rows.values())
+    _with_ratios(section.rows, rows.get("official-async"))
+    section.notes.append("Ratios are to the official async path; the goal compares with the best official figure.")
+    return section
+
+
+def breakdown(setup: Setup, contender: str, calls: int) -> str:
+    """Where ours' CPU per get_take goes: its layers added one at a time to bare httpx, and a cProfile by area."""
+    progress(f"profiling {NAMES[contender]}: get_take")
+    result = run(setup.job("breakdown", contender, calls=calls))
+    if result is None:
+        return f"profile of {NAMES[contender]}: failed"
+    lines = [f"Where {NAMES[contender]}' CPU per get_take goes ({calls} calls a variant, least of 5 interleaved runs):"]
+    floor = next(iter(result["cpu"].values()))
+    for name, seconds in result["cpu"].items():
+        lines.append(f"  {name:<58} {seconds * 1e6:6.0f} µs  ({(seconds - floor) * 1e6:+5.0f} µs vs the first)")
+    lines.append(
+        f"cProfile of get_take (CPU timer), own time per call by area: {result['profiled_per_call'] * 1e6:.0f} µs"
+        " profiled in all (the profiler inflates small calls)"
+    )
+    lines += [f"  {area:<58} {t * 1e6:6.0f} µs" for area, t in result["areas"].items() if t * 1e6 >= 1]
+    lines.append("Top functions by own time (µs own per get_take, calls per get_take, µs cumulative):")
+    for own, ncalls, where, cum in result["top"]:
+        lines.append(f"  {own * 1e6:6.1f} µs {ncalls:6.1f}x {cum * 1e6:7.1f} µs  {where}")
+    return "\n".join(lines) + "\n"
+
+
+def _le(value: float | None, limit: float) -> bool:
+    return value is not None and value <= limit
+
+
+def _lt(value: float | None, limit: float) -> bool:
+    return value is not None and value < limit
+
+
+def _counts(values: Sequence[int]) -> str:
+    if not values:
+        return "n/a"
+    low, high = min(values), max(values)
+    return f"{statistics.median(values):g}" + (f" ({low} to {high})" if low != high else "")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, calls and takes: under a minute")
+    parser.add_argument("--rounds", type=int, help="rounds of sections 1 to 3 (default 7, quick 2)")
+    parser.add_argument(
+        "--profile",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="end with a profile of ours' get_take, both flavours (default: in the full run only)",
+    )
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    if args.rounds:
+        plan.stream_rounds = args.rounds
+    if args.profile is not None:
+        plan.profile = args.profile
+    command = "make bench" + (" BENCH_ARGS=--quick" if args.quick else "")
+    header = (
+        f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.system()}"
+        f" {platform.machine()}, {os.cpu_count()} cores; {'quick' if args.quick else 'full'} run: {command}"
+    )
+    print(header, file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    profiles = []
+    host = Host(TAKE_SECONDS)
+    try:
+        setup = prepare(host)
+        sections = stream_sections(host, setup, plan, TAKE_SECONDS)
+        sections.insert(2, sweep_section(host, setup, plan))
+        cpu = cpu_section(setup, plan)
+        sections += [cpu, many_section(setup, plan)]
+        if plan.profile:
+            profiles = [
+                breakdown(setup, contender, min(plan.cpu_calls, 500)) for contender in ("ours-sync", "ours-async")
+            ]
+    finally:
+        host.close()
+    print(f"\n{header}")
+    print(f"{time.perf_counter() - started:.0f} s in all; each contender in a fresh interpreter per round\n")
+    print(render(sections))
+    for profile in profiles:
+        print(profile)
+
+
+if __name__ == "__main__":
+    main()
