@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,9 @@ TEXT_STREAM = "Hi. This sentence comes second, after a short one. And then a thi
 TEXT_READY = "Ready detection."
 TEXT_MANY = "Many takes at once."
 TEXT_WARM = "Warm up."
+# What a language model writes, a token every 20 ms: the first sentence's audio is timed from its last token.
+TEXT_LLM = ["The model ", "starts ", "talking. ", "It goes ", "on with ", "a second ", "sentence. ", "And ends."]
+FIRST_SENTENCE_TOKENS = 3
 TEXTS = (TEXT_FILE, TEXT_STREAM, TEXT_READY, TEXT_MANY, TEXT_WARM)
 TIGHT_POLL = 0.01  # the floor's polling interval, seconds
 THREADS = 16
@@ -168,6 +171,27 @@ def stream_task(job: dict[str, Any], folder: Path) -> dict[str, Any]:
     return {"ours-sync": _stream_ours_sync, "official": _stream_official, "floor": _stream_floor}[name](job, folder)
 
 
+def _llm_tokens(mark: dict[str, float]) -> Iterator[str]:
+    for i, token in enumerate(TEXT_LLM):
+        time.sleep(0.02)
+        if i == FIRST_SENTENCE_TOKENS - 1:
+            mark["token"] = time.time()
+        yield token
+
+
+async def _allm_tokens(mark: dict[str, float]) -> AsyncIterator[str]:
+    for i, token in enumerate(TEXT_LLM):
+        await asyncio.sleep(0.02)
+        if i == FIRST_SENTENCE_TOKENS - 1:
+            mark["token"] = time.time()
+        yield token
+
+
+def _first_sentence_take(takes: list[Any]) -> str:
+    first = "".join(TEXT_LLM[:FIRST_SENTENCE_TOKENS]).strip()
+    return str(max((t for t in takes if t.text == first), key=lambda t: t.timestamp_ms).take_id)
+
+
 def _warm(client: Any, voice_id: str, folder: Path) -> None:
     """Every code path and connection of the timed calls, used once untimed (imports, login, pools)."""
     take = client.generate_take(voice_id, TEXT_WARM + " [[0.05s]]", wait=False)
@@ -216,6 +240,11 @@ def _stream_ours_sync(job: dict[str, Any], folder: Path) -> dict[str, Any]:
                     if audio:
                         out[f"ws_{mode.value}"] = {"take_id": take_id, "first": time.time()}
                         break
+        with client.websocket(voice_id=voice_id) as ws:
+            mark: dict[str, float] = {}
+            for _pcm in ws.stream_text(_llm_tokens(mark)):
+                mark.setdefault("first", time.time())
+        out["llm"] = {**mark, "take_id": _first_sentence_take(client.get_takes(length=20))}
     return out
 
 
@@ -254,6 +283,11 @@ async def _stream_ours_async(job: dict[str, Any], folder: Path) -> dict[str, Any
                     if audio:
                         out[f"ws_{mode.value}"] = {"take_id": take_id, "first": time.time()}
                         break
+        async with client.websocket(voice_id=voice_id) as ws:
+            mark: dict[str, float] = {}
+            async for _pcm in ws.stream_text(_allm_tokens(mark)):
+                mark.setdefault("first", time.time())
+        out["llm"] = {**mark, "take_id": _first_sentence_take(await client.get_takes(length=20))}
     return out
 
 
