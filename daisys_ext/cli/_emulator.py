@@ -1,0 +1,56 @@
+"""``daisys emulator``: the local Daisys emulator in the foreground, and the environment that points at it.
+
+The knobs are those of ``python -m daisys_ext.testing`` (its parser reads them, so their
+defaults and checks are the same); the few a CLI user needs are options here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from ._exit import Exit, UsageError
+from ._ui import Ui
+
+FORWARDED = ("email", "password", "take_seconds", "token_ttl", "latency", "fail_rate", "seed")
+
+
+def environment(api_url: str, email: str, password: str) -> dict[str, str]:
+    """The variables that point the CLI and the library at the emulator."""
+    return {"DAISYS_API_URL": api_url, "DAISYS_AUTH_URL": api_url, "DAISYS_EMAIL": email, "DAISYS_PASSWORD": password}
+
+
+def run(args: argparse.Namespace, ui: Ui, store: object = None) -> int:
+    try:
+        from daisys_ext.testing import Emulator
+        from daisys_ext.testing.__main__ import parse_args
+    except ImportError as exc:
+        raise UsageError(f"the emulator needs its extra: pip install 'daisys-ext[emulator]' ({exc})") from None
+    argv: list[str] = []
+    for name in FORWARDED:
+        value = getattr(args, name)
+        if value is not None:
+            argv += [f"--{name.replace('_', '-')}", str(value)]
+    options = parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with Emulator(**vars(options)) as emulator:
+        env = environment(emulator.api_url, emulator.email, emulator.password)
+        if args.json:
+            urls = {"api_url": emulator.api_url, "storage_url": emulator.storage_url, "worker_url": emulator.worker_url}
+            ui.json({"env": env, **urls})
+        else:
+            for name, value in env.items():
+                ui.print(f"export {name}={value}")
+        ui.note(
+            f"Daisys emulator running at {emulator.api_url} (storage {emulator.storage_url}, "
+            f"worker {emulator.worker_url}).\nRun the export lines above in another shell to point `daisys` "
+            "and daisys_ext at it. Ctrl-C stops it."
+        )
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    return Exit.OK

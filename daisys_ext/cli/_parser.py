@@ -1,0 +1,341 @@
+"""The command line: every command, its options, its help with examples, and one-line usage errors (exit 2)."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+from typing import NoReturn
+
+from daisys_ext._version import __version__
+
+from ._exit import EXIT_CODES_HELP
+from ._files import FORMATS
+from ._services import DEFAULT_SERVICE, SERVICES
+from ._values import positive_int, prosody
+
+STATUSES = ("waiting", "started", "progress_25", "progress_50", "progress_75", "ready", "error", "timeout")
+GENDERS = ("female", "male", "nonbinary")
+
+DESCRIPTION = "Speech from a shell, with the Daisys Speak text-to-speech API."
+
+MAIN_EPILOG = f"""\
+examples:
+  daisys login                                  # once: stores tokens, never the password
+  daisys say "Hello there, I am Daisys!" -o hello.wav
+  daisys say -f story.txt --stream --play       # speaks while it reads
+  daisys voices --json | jq -r '.[].name'
+  daisys batch lines.txt -o out/ --concurrency 4
+
+environment:
+  DAISYS_EMAIL, DAISYS_PASSWORD       credentials (they win over the tokens of `daisys login`)
+  DAISYS_ACCESS_TOKEN, DAISYS_REFRESH_TOKEN   tokens (they win over both)
+  DAISYS_API_URL, DAISYS_AUTH_URL     the service (default https://api.daisys.ai)
+  DAISYS_VOICE                        the default voice of `say` and `batch`
+  DAISYS_CONFIG_DIR                   where `daisys login` keeps tokens (default ~/.config/daisys)
+  DAISYS_LOG=debug                    the client's log on standard error, secrets redacted (also --debug)
+  NO_COLOR                            no colour
+
+{EXIT_CODES_HELP}
+
+Every command has --help, with examples."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (and exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _add(
+    commands: argparse._SubParsersAction[Parser], name: str, summary: str, epilog: str, handler: str, common: Parser
+) -> Parser:
+    parser = commands.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=f"examples:\n{epilog}\n\n{EXIT_CODES_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _json(parser: Parser, what: str = "the result") -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what} as one JSON document (for scripts)")
+
+
+def build() -> Parser:
+    common = Parser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the client's (redacted) debug log, and a traceback on errors",
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress and no notes on stderr"
+    )
+    parser = Parser(
+        prog="daisys",
+        description=DESCRIPTION,
+        epilog=MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    python = platform.python_version()
+    parser.add_argument("--version", action="version", version=f"daisys {__version__} (daisys-ext, Python {python})")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=Parser)
+    _say(commands, common)
+    _listings(commands, common)
+    _voice(commands, common)
+    _take(commands, common)
+    _batch(commands, common)
+    _login(commands, common)
+    _emulator(commands, common)
+    return parser
+
+
+def _say(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
+    say = _add(
+        commands,
+        "say",
+        "Speak a text into a file, standard output or the speakers.",
+        """\
+  daisys say "Hello there." -o hello.wav
+  daisys say "Hello there." -o hello.mp3 --voice Lucy --prosody pace=-3,pitch=2
+  daisys say -f chapter.txt --stream -o chapter.wav --subtitles chapter.srt
+  some-llm | daisys say - --play                # speaks each sentence as it comes
+  daisys say "Hi" -o - | ffplay -nodisp -autoexit -
+
+A TEXT argument is one take over REST (its status shown while it is made); text from a file
+or a pipe, --stream, --play and --subtitles go over a websocket, sentence by sentence, so
+audio starts before all the text is read (WAV only). The file is written atomically.""",
+        "daisys_ext.cli._say:run",
+        common,
+    )
+    say.add_argument("text", nargs="?", metavar="TEXT", help="the text; - reads it from standard input")
+    say.add_argument("-f", "--file", metavar="FILE", help="read the text from FILE (UTF-8), sentence by sentence")
+    say.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="the audio file; - for standard output (default: the text's first words, e.g. hello-there.wav)",
+    )
+    say.add_argument(
+        "--voice", metavar="ID|NAME", help="a voice id or name (default: $DAISYS_VOICE, else the newest ready voice)"
+    )
+    say.add_argument("--format", choices=FORMATS, help="the audio format (default: from -o's extension, else wav)")
+    say.add_argument(
+        "--prosody",
+        type=prosody,
+        metavar="NAME=LEVEL,...",
+        help="levels from -10 to 10: pitch, pace, expression (simple); valence, dominance, arousal (affect); "
+        "tilt, pitch_range (signal)",
+    )
+    say.add_argument("--style", action="append", metavar="STYLE", help="a style of the model (e.g. narrator)")
+    say.add_argument("--language", metavar="CODE", help="speak in this language (e.g. en-GB) whatever the voice's")
+    say.add_argument(
+        "--stream", action="store_true", help="over a websocket, sentence by sentence: the least time to first audio"
+    )
+    say.add_argument("--play", action="store_true", help="play the audio while it arrives (the audio extra)")
+    say.add_argument("--subtitles", metavar="FILE", help="also write subtitles, SubRip (.srt) or WebVTT (.vtt)")
+    say.add_argument(
+        "--service",
+        choices=tuple(SERVICES),
+        default=DEFAULT_SERVICE,
+        help="the text-to-speech service (default: %(default)s)",
+    )
+    _json(say, "the file, its size and duration, the voice and the takes")
+
+
+def _listings(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
+    models = _add(
+        commands,
+        "models",
+        "List the text-to-speech models.",
+        "  daisys models\n  daisys models --json | jq -r '.[].name'",
+        "daisys_ext.cli._resources:models",
+        common,
+    )
+    _json(models, "the models")
+    voices = _add(
+        commands,
+        "voices",
+        "List the account's voices, newest first.",
+        "  daisys voices\n  daisys voices --length 5 --json",
+        "daisys_ext.cli._resources:voices",
+        common,
+    )
+    voices.add_argument("--length", type=positive_int, metavar="N", help="at most N voices")
+    _json(voices, "the voices")
+    takes = _add(
+        commands,
+        "takes",
+        "List the account's takes, newest first.",
+        "  daisys takes\n  daisys takes --length 5 --status ready\n  daisys takes --status error --json",
+        "daisys_ext.cli._resources:takes",
+        common,
+    )
+    takes.add_argument("--length", type=positive_int, default=20, metavar="N", help="at most N takes (default: 20)")
+    takes.add_argument("--status", choices=STATUSES, help="only takes with this status")
+    _json(takes, "the takes")
+
+
+def _voice(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
+    voice = _add(
+        commands,
+        "voice",
+        "Create or delete a voice.",
+        "  daisys voice create Lucy --model shakespeare --gender female\n  daisys voice delete v01h...",
+        "",
+        common,
+    )
+    actions = voice.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
+    create = _add(
+        actions,
+        "create",
+        "Create a voice, and wait until it is ready.",
+        "  daisys voice create Lucy --model shakespeare --gender female\n"
+        "  daisys voice create Sam --model theatrical-v2 --gender nonbinary --description 'warm, slow' --json",
+        "daisys_ext.cli._resources:voice_create",
+        common,
+    )
+    create.add_argument("name", metavar="NAME", help="the voice's name")
+    create.add_argument("--model", required=True, help="the model (see `daisys models`)")
+    create.add_argument("--gender", required=True, choices=GENDERS, help="the voice's gender")
+    create.add_argument("--description", help="what the voice should sound like (models that take one)")
+    _json(create, "the voice")
+    delete = _add(
+        actions,
+        "delete",
+        "Delete a voice.",
+        "  daisys voice delete v01h...",
+        "daisys_ext.cli._resources:voice_delete",
+        common,
+    )
+    delete.add_argument("voice_id", metavar="ID", help="the voice's id (see `daisys voices`)")
+    _json(delete, "the deleted voice")
+
+
+def _take(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
+    take = _add(
+        commands,
+        "take",
+        "Download or delete a take.",
+        "  daisys take audio t01h... -o hello.mp3\n  daisys take delete t01h...",
+        "",
+        common,
+    )
+    actions = take.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
+    audio = _add(
+        actions,
+        "audio",
+        "Download a take's audio (waiting until it is ready).",
+        "  daisys take audio t01h... -o hello.wav\n  daisys take audio t01h... --format mp3 -o - > hello.mp3",
+        "daisys_ext.cli._resources:take_audio",
+        common,
+    )
+    audio.add_argument("take_id", metavar="ID", help="the take's id (see `daisys takes`)")
+    audio.add_argument("-o", "--output", metavar="FILE", help="the file; - for standard output (default: ID.FORMAT)")
+    audio.add_argument("--format", choices=FORMATS, help="the audio format (default: from -o's extension, else wav)")
+    _json(audio, "the file, its size and the take")
+    delete = _add(
+        actions,
+        "delete",
+        "Delete a take.",
+        "  daisys take delete t01h...",
+        "daisys_ext.cli._resources:take_delete",
+        common,
+    )
+    delete.add_argument("take_id", metavar="ID", help="the take's id (see `daisys takes`)")
+    _json(delete, "the deleted take")
+
+
+def _batch(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
+    batch = _add(
+        commands,
+        "batch",
+        "Speak every line (or JSON Lines / CSV row) of a file into its own audio file; resumable.",
+        """\
+  daisys batch lines.txt -o out/                  # out/001-first-words.wav, out/002-...
+  daisys batch script.jsonl --voice Lucy --concurrency 8
+  daisys batch prompts.csv --format mp3 --json
+
+A .txt file gives a take per non-blank line; a .jsonl file an object per line with "text"
+and optional "voice" and "name"; a .csv file a row per take, its header naming a text
+column (voice and name optional). Files are named by "name", else by line number and first
+words. Each file is written atomically, so a rerun skips the files already there and makes
+only the rest (--force makes them all again). Exit status: 0 when all are done, else the
+failures' code when they share one (1: a take failed), else 1.""",
+        "daisys_ext.cli._batch:run",
+        common,
+    )
+    batch.add_argument("file", metavar="FILE", help="the lines, .jsonl or .csv file; - for lines on standard input")
+    batch.add_argument("-o", "--output", metavar="DIR", help="the folder (default: FILE's name without extension)")
+    batch.add_argument(
+        "--voice", metavar="ID|NAME", help="for items without one (default: $DAISYS_VOICE, else the newest ready)"
+    )
+    batch.add_argument(
+        "--concurrency", type=positive_int, default=4, metavar="N", help="at most N takes in flight (default: 4)"
+    )
+    batch.add_argument("--format", choices=FORMATS, help="the audio format (default: wav)")
+    batch.add_argument("--force", action="store_true", help="make every file again, even those already there")
+    _json(batch, "the summary")
+
+
+def _login(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
+    login = _add(
+        commands,
+        "login",
+        "Log in, and store the tokens (never the password) for later commands.",
+        """\
+  daisys login                                    # asks for the email, and the password without echo
+  daisys login --email me@example.com --password-stdin < password.txt
+
+The tokens go to tokens.json in $DAISYS_CONFIG_DIR, else $XDG_CONFIG_HOME/daisys, else
+~/.config/daisys (%APPDATA%\\daisys on Windows), readable by you only, one entry per service
+URL; later commands renew them and write them back. DAISYS_* credentials win over them.""",
+        "daisys_ext.cli._auth:login",
+        common,
+    )
+    login.add_argument("--email", help="the account's email (default: $DAISYS_EMAIL, else asked)")
+    login.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input (a pipe or a file)"
+    )
+    _json(login, "where the tokens are")
+    logout = _add(
+        commands,
+        "logout",
+        "Revoke the stored tokens and remove them.",
+        "  daisys logout",
+        "daisys_ext.cli._auth:logout",
+        common,
+    )
+    _json(logout, "what was done")
+
+
+def _emulator(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
+    emulator = _add(
+        commands,
+        "emulator",
+        "Run the local Daisys emulator in the foreground, for trying things out and tests.",
+        """\
+  daisys emulator                                 # then, in another shell, the printed export lines
+  daisys emulator --take-seconds 0.2 --json
+
+It prints the environment variables (DAISYS_API_URL, DAISYS_AUTH_URL, DAISYS_EMAIL,
+DAISYS_PASSWORD) that point `daisys` and daisys_ext at it. Every knob of the emulator:
+python -m daisys_ext.testing --help. Ctrl-C stops it.""",
+        "daisys_ext.cli._emulator:run",
+        common,
+    )
+    emulator.add_argument("--take-seconds", type=float, help="how long a take takes (default: 1)")
+    emulator.add_argument("--token-ttl", type=float, help="access token lifetime in seconds (default: 3600)")
+    emulator.add_argument("--latency", type=float, help="seconds added to every answer (default: 0)")
+    emulator.add_argument("--fail-rate", type=float, help="share of requests that fail with 429/503 (default: 0)")
+    emulator.add_argument("--seed", type=int, help="seed of the faults")
+    emulator.add_argument("--email", help="the account's email (default: user@example.com)")
+    emulator.add_argument("--password", help="the account's password (default: pw)")
+    _json(emulator, "the environment and URLs")

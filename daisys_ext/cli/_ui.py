@@ -1,0 +1,196 @@
+"""What the CLI shows: notes and progress on standard error, results, tables and JSON on standard output.
+
+Progress (a spinner with the current state, a bar for a batch) appears only when standard
+error is a terminal (not ``TERM=dumb``, not ``--quiet``), and is erased when done. It is
+drawn with ``rich`` (the ``cli`` extra) when installed, else as plain lines. Colour only on
+a terminal, and never with ``NO_COLOR``. Tables are ``rich`` tables on a terminal, and
+aligned plain text otherwise (``--json`` is for programs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+
+def _rich_available() -> bool:
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class Status:
+    """A one-line state shown while something runs (a spinner with rich); ``update`` changes its text."""
+
+    def __init__(self, ui: Ui) -> None:
+        self._ui = ui
+        self._last = ""
+        self._spinner: Any = None
+
+    def update(self, text: str) -> None:
+        if text == self._last:
+            return
+        self._last = text
+        if self._spinner is not None:
+            from rich.text import Text
+
+            self._spinner.update(text=Text(text))  # as text: a name with [brackets] is not markup
+        elif self._ui.interactive:
+            self._ui.note(text)
+
+
+class BatchProgress:
+    """The progress of a batch: a bar (rich) or a line per item (plain), and lines printed above it."""
+
+    def __init__(self, ui: Ui, total: int) -> None:
+        self._ui = ui
+        self.total = total
+        self.done = 0
+        self._progress: Any = None
+        self._task: Any = None
+
+    def advance(self, what: str) -> None:
+        """One more item finished (done or failed)."""
+        self.done += 1
+        if self._progress is not None:
+            self._progress.update(self._task, advance=1, description=what)
+        elif self._ui.interactive:
+            self._ui.note(f"[{self.done}/{self.total}] {what}")
+
+    def log(self, text: str) -> None:
+        """A line kept above the bar (a failure, say); shown on a terminal only."""
+        if self._progress is not None:
+            self._progress.console.print(text, markup=False, highlight=False)
+        elif self._ui.interactive:
+            self._ui.note(text)
+
+
+class Ui:
+    """The CLI's terminal: decides once whether progress and colour are shown, and how."""
+
+    def __init__(self, *, quiet: bool = False, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+        self.out = stdout or sys.stdout
+        self.err = stderr or sys.stderr
+        self.quiet = quiet
+        dumb = os.environ.get("TERM") == "dumb"
+        self.interactive = not quiet and not dumb and _isatty(self.err)
+        self.no_color = bool(os.environ.get("NO_COLOR"))
+        self._rich: bool | None = None
+        self._err_console: Any = None
+
+    @property
+    def rich(self) -> bool:
+        """Whether rich is installed; found out (and imported) only when a terminal would show it."""
+        if self._rich is None:
+            self._rich = _rich_available()
+        return self._rich
+
+    # -- standard error ---------------------------------------------------------------------------------------
+
+    def note(self, text: str) -> None:
+        """A remark for the person at the terminal (what was chosen for them, say); nothing with --quiet."""
+        if not self.quiet:
+            print(text, file=self.err, flush=True)
+
+    def _console(self) -> Any:
+        if self._err_console is None:
+            from rich.console import Console
+
+            self._err_console = Console(file=self.err, no_color=self.no_color, highlight=False)
+        return self._err_console
+
+    @contextmanager
+    def status(self, text: str) -> Iterator[Status]:
+        """A spinner with ``text`` while the block runs (erased at its end); plain lines without rich."""
+        status = Status(self)
+        if not (self.interactive and self.rich):
+            status.update(text)
+            yield status
+            return
+        from rich.live import Live
+        from rich.spinner import Spinner
+        from rich.text import Text
+
+        status._last = text
+        status._spinner = Spinner("dots", text=Text(text), style=None if self.no_color else "cyan")
+        live = Live(
+            status._spinner,
+            console=self._console(),
+            transient=True,
+            refresh_per_second=12.5,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        with live:
+            yield status
+
+    @contextmanager
+    def progress(self, total: int, description: str) -> Iterator[BatchProgress]:
+        """A bar for ``total`` items while the block runs (erased at its end); a line per item without rich."""
+        progress = BatchProgress(self, total)
+        if not (self.interactive and self.rich):
+            yield progress
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}", style="progress.description", markup=False),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self._console(),
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        with bar:
+            progress._progress = bar
+            progress._task = bar.add_task(description, total=total)
+            yield progress
+
+    # -- standard output --------------------------------------------------------------------------------------
+
+    def print(self, text: str = "") -> None:
+        """A line of the command's result."""
+        print(text, file=self.out, flush=True)
+
+    def json(self, data: Any) -> None:
+        """The command's result as one JSON document."""
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=self.out, flush=True)
+
+    def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], empty: str = "Nothing to show.") -> None:
+        """Rows under column headings: a rich table on a terminal, aligned plain text otherwise.
+
+        With no rows, ``empty`` is said on standard error and nothing is printed.
+        """
+        if not rows:
+            self.note(empty)
+            return
+        if _isatty(self.out) and os.environ.get("TERM") != "dumb" and self.rich:
+            from rich import box
+            from rich.console import Console
+            from rich.table import Table
+            from rich.text import Text
+
+            table = Table(*columns, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+            for row in rows:
+                table.add_row(*(Text(cell) for cell in row))  # as text: "[[fail]]" is not markup
+            Console(file=self.out, no_color=self.no_color, highlight=False).print(table)
+            return
+        widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+        for row in [list(columns), *rows]:
+            self.print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced by something without isatty, or closed
+        return False
