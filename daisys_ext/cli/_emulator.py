@@ -13,7 +13,7 @@ import threading
 from ._exit import Exit, UsageError
 from ._ui import Ui
 
-FORWARDED = ("email", "password", "take_seconds", "token_ttl", "latency", "fail_rate", "seed")
+FORWARDED = ("email", "password", "take_seconds", "token_ttl", "latency", "fail_rate", "seed", "port")
 
 
 def environment(api_url: str, email: str, password: str) -> dict[str, str]:

@@ -331,6 +331,7 @@ python -m daisys_ext.testing --help. Ctrl-C stops it.""",
         "daisys_ext.cli._emulator:run",
         common,
     )
+    emulator.add_argument("--port", type=int, help="the API's port on 127.0.0.1 (default: any free one)")
     emulator.add_argument("--take-seconds", type=float, help="how long a take takes (default: 1)")
     emulator.add_argument("--token-ttl", type=float, help="access token lifetime in seconds (default: 3600)")
     emulator.add_argument("--latency", type=float, help="seconds added to every answer (default: 0)")

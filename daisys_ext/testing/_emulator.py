@@ -1,4 +1,4 @@
-"""The Emulator: the Daisys API, storage and websocket worker origins on ephemeral ports of 127.0.0.1."""
+"""The Emulator: the Daisys API, storage and websocket worker origins on 127.0.0.1 (the API's port may be chosen)."""
 
 from __future__ import annotations
 
@@ -88,6 +88,7 @@ class Emulator:
         ws_url_ttl: int = 3600,
         error_marker: str = "[[fail]]",
         worker: bool = True,
+        port: int = 0,
     ) -> None:
         self.options = Options(
             token_ttl=token_ttl,
@@ -107,6 +108,7 @@ class Emulator:
         )
         self._initial = self.options.copy()
         self._with_worker = worker
+        self._port = port  # of the API origin (the one clients are pointed at); 0: any free one
         self._log = RequestLog()
         self._auth = Auth(email, password, self.options)
         self._webhooks = WebhookSender()
@@ -138,7 +140,7 @@ class Emulator:
             storage_url=lambda: self.storage_url,
             worker_url=lambda: self._worker_url,
         )
-        self._api = AppServer(api, "api", self._log)
+        self._api = AppServer(api, "api", self._log, self._port)
         self._api.start()
         if self._with_worker:
             options = self.options

@@ -136,7 +136,7 @@ class AppServer(ThreadingHTTPServer):
     block_on_close = False  # keep-alive connections must not hold up stop()
     request_queue_size = 128
 
-    def __init__(self, app: App, origin: str, log: RequestLog) -> None:
+    def __init__(self, app: App, origin: str, log: RequestLog, port: int = 0) -> None:
         self.app = app
         self.origin = origin
         self.log = log
@@ -144,7 +144,7 @@ class AppServer(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
 
     @property
     def url(self) -> str:

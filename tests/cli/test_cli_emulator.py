@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -43,10 +44,17 @@ def test_emulator_prints_its_environment_and_serves_the_cli(tmp_path: Path) -> N
     assert "Daisys emulator running at http://127.0.0.1:" in stderr and "Traceback" not in stderr
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_emulator_json_and_sigterm(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAISYS_")}
+    port = free_port()
     emulator = subprocess.Popen(
-        [*COMMAND, "emulator", "--json", "--email", "me@example.com", "--password", "secret"],
+        [*COMMAND, "emulator", "--json", "--email", "me@example.com", "--password", "secret", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -62,3 +70,4 @@ def test_emulator_json_and_sigterm(tmp_path: Path) -> None:
     document = json.loads(text)
     assert document["env"]["DAISYS_EMAIL"] == "me@example.com" and document["env"]["DAISYS_PASSWORD"] == "secret"
     assert document["worker_url"].startswith("ws://127.0.0.1:")
+    assert document["api_url"] == f"http://127.0.0.1:{port}" == document["env"]["DAISYS_API_URL"]
