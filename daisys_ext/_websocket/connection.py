@@ -14,7 +14,7 @@ import asyncio
 import logging
 import ssl
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -32,19 +32,27 @@ Message = str | bytes
 
 @dataclass(frozen=True)
 class ConnectOptions:
-    """How to reach workers: the client's TLS context and proxy, applied to websockets as to HTTP."""
+    """How to reach workers: the client's TLS context and proxy, applied to websockets as to HTTP.
+
+    ``headers`` are extra handshake headers (another service's API key, say): never in the repr.
+    """
 
     timeout: float = 10.0
     ssl_context: ssl.SSLContext | None = None
     proxy: str | None = None
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 class ConnectionLost(Exception):
-    """The connection ended; ``why`` says how (close code and reason), with no secret in it."""
+    """The connection ended; ``why`` says how (close code and reason), with no secret in it.
 
-    def __init__(self, why: str) -> None:
+    ``code`` is the close code the other end sent, None when it sent none (a broken connection).
+    """
+
+    def __init__(self, why: str, code: int | None = None) -> None:
         super().__init__(why)
         self.why = why
+        self.code = code
 
 
 class HandshakeRefused(DaisysWebsocketConnectError):
@@ -99,6 +107,7 @@ class AsyncConnection:
                 # wss:// with no context of ours is True (the system's trust): None is refused for wss.
                 ssl=(options.ssl_context or True) if secure else None,
                 proxy=options.proxy if options.proxy is not None else True,
+                additional_headers=list(options.headers) or None,
             )
         except InvalidStatus as exc:
             raise _refused(url, exc.response.status_code) from None
@@ -113,7 +122,7 @@ class AsyncConnection:
         try:
             await self._ws.send(text)
         except ConnectionClosed as exc:
-            raise ConnectionLost(_closed(exc)) from None
+            raise ConnectionLost(_closed(exc), _close_code(exc)) from None
 
     async def recv(self, timeout: float | None) -> Message | None:
         """The next message, or None when none came within ``timeout`` seconds (0: only one already here)."""
@@ -125,7 +134,7 @@ class AsyncConnection:
         except TimeoutError:
             return None
         except ConnectionClosed as exc:
-            raise ConnectionLost(_closed(exc)) from None
+            raise ConnectionLost(_closed(exc), _close_code(exc)) from None
 
     async def close(self) -> None:
         """Close with the closing handshake (the user is done with the session)."""
@@ -147,6 +156,11 @@ def _closed(exc: Exception) -> str:
     return close_description(close.code, close.reason) if close is not None else "closed without a close frame"
 
 
+def _close_code(exc: Exception) -> int | None:
+    close = getattr(exc, "rcvd", None)
+    return int(close.code) if close is not None else None
+
+
 class Connection:
     """A worker connection on websocket-client; several threads may share it (one reads at a time)."""
 
@@ -162,7 +176,8 @@ class Connection:
         sslopt = {"context": options.ssl_context} if options.ssl_context is not None else None
         ws = websocket.WebSocket(enable_multithread=True, sslopt=sslopt)
         try:
-            ws.connect(url, timeout=options.timeout, **_proxy_options(options.proxy))  # type: ignore[no-untyped-call]
+            headers = {"header": [f"{name}: {value}" for name, value in options.headers]} if options.headers else {}
+            ws.connect(url, timeout=options.timeout, **_proxy_options(options.proxy), **headers)  # type: ignore[no-untyped-call]
         except websocket.WebSocketBadStatusException as exc:
             raise _refused(url, exc.status_code) from None
         except (OSError, websocket.WebSocketException) as exc:
@@ -196,7 +211,8 @@ class Connection:
         finally:
             self._receiving = False
         if opcode == websocket.ABNF.OPCODE_CLOSE:
-            raise ConnectionLost(close_description(data[:2], data[2:]))
+            code = struct.unpack("!H", data[:2])[0] if len(data) >= 2 else None
+            raise ConnectionLost(close_description(data[:2], data[2:]), code)
         return data.decode() if opcode == websocket.ABNF.OPCODE_TEXT else bytes(data)
 
     def close(self) -> None:
