@@ -456,9 +456,8 @@ class AsyncClient(TokenAttributes):
         take = parsed(answer, TakeResponse, "generate_take")
         if not wait:
             return take
-        return cast(
-            "TakeResponse", await self.wait_for_takes(take.take_id, raise_on_error=raise_on_error, timeout=timeout)
-        )
+        (ready,) = await self._takes_ready([take], raise_on_error, timeout)
+        return ready
 
     async def generate_takes(
         self,
@@ -480,8 +479,7 @@ class AsyncClient(TokenAttributes):
         takes = parsed_list(answer, TakeResponse, "generate_takes")
         if not wait:
             return takes
-        done = await self.wait_for_takes([t.take_id for t in takes], raise_on_error=raise_on_error, timeout=timeout)
-        return cast("list[TakeResponse]", done)
+        return await self._takes_ready(takes, raise_on_error, timeout)
 
     async def delete_take(self, take_id: str, raise_on_error: bool = True) -> bool:
         """Delete a take; False (or, by default, `DaisysTakeDeletionError`) when it could not be."""
@@ -512,20 +510,31 @@ class AsyncClient(TokenAttributes):
         """
         from .._errors import DaisysTakeGenerateError
 
-        async def fetch_many(ids: list[str]) -> list[TakeResponse]:
-            return await self.get_takes(take_ids=ids)
-
         results = await self._wait(
             [take_ids] if isinstance(take_ids, str) else take_ids,
-            fetch_many,
+            self._list_takes,
             self.get_take,
-            lambda take: take.take_id,
+            _take_id,
             sleep_seconds,
             async_choose_callback(callback, async_callback),
             timeout,
         )
         WaitTracker.check(results, raise_on_error, DaisysTakeGenerateError, "take")
         return results[0] if isinstance(take_ids, str) else results
+
+    async def _takes_ready(
+        self, takes: list[TakeResponse], raise_on_error: bool, timeout: float | None
+    ) -> list[TakeResponse]:
+        """Wait for takes just generated: their generate answers count as the first round of polling."""
+        from .._errors import DaisysTakeGenerateError
+
+        ids = [take.take_id for take in takes]
+        results = await self._wait(ids, self._list_takes, self.get_take, _take_id, None, None, timeout, known=takes)
+        WaitTracker.check(results, raise_on_error, DaisysTakeGenerateError, "take")
+        return results
+
+    async def _list_takes(self, ids: list[str]) -> list[TakeResponse]:
+        return await self.get_takes(take_ids=ids)
 
     async def _wait(
         self,
@@ -536,11 +545,20 @@ class AsyncClient(TokenAttributes):
         sleep_seconds: float | None,
         callback: Callable[[list[T]], Any] | None,
         timeout: float | None,
+        known: Sequence[T] = (),
     ) -> list[T]:
         tracker = WaitTracker(ids, id_of)
         schedule = PollSchedule.fixed(sleep_seconds) if sleep_seconds else self._config.poll
         deadline = tracker.deadline(timeout)
+        # The generate answer (``known``) is as good as a first round: the first poll waits.
+        tracker.update(known)
         for pause in schedule.intervals():
+            if tracker.done:
+                break
+            if known:
+                known = ()
+                await async_sleep(tracker.pause(pause, deadline, estimate=not sleep_seconds))
+                continue
             for batch in batches(tracker.pending()):
                 items = await fetch_many(batch)
                 # An id the list leaves out is fetched alone: a 404 then says it is gone.
@@ -549,7 +567,8 @@ class AsyncClient(TokenAttributes):
                     await async_call(callback, tracker.results())
             if tracker.done:
                 break
-            await async_sleep(tracker.pause(pause, deadline))
+            # On the default schedule, a round comes when the items' own progress says they will be ready.
+            await async_sleep(tracker.pause(pause, deadline, estimate=not sleep_seconds))
         return tracker.results()
 
     async def _call(self, what: str, send: Callable[[], Awaitable[Any]], *, missing_ok: bool = False) -> Any:
@@ -761,6 +780,10 @@ class AsyncClient(TokenAttributes):
             if raise_on_error:
                 raise
             return None
+
+
+def _take_id(take: TakeResponse) -> str:
+    return take.take_id
 
 
 def broken_stream(take_id: str, exc: httpx.TransportError) -> DaisysConnectionError:

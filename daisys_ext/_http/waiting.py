@@ -31,9 +31,9 @@ T = TypeVar("T", bound=_Item)
 class PollSchedule:
     """Intervals between polls: short at first (takes often finish in a second or two), then backing off."""
 
-    first: float = 0.1
-    factor: float = 1.5
-    maximum: float = 2.0
+    first: float = 0.3
+    factor: float = 1.4
+    maximum: float = 1.5
 
     @classmethod
     def fixed(cls, seconds: float) -> PollSchedule:
@@ -63,16 +63,73 @@ def batches(ids: Sequence[str], max_query: int = MAX_IDS_QUERY) -> list[list[str
     return result
 
 
+# How far generation has got, by status: the service reports a quarter at a time.
+PROGRESS = {"started": 0.0, "progress_25": 0.25, "progress_50": 0.5, "progress_75": 0.75}
+MARGIN = 0.015
+"""Seconds after the estimated ready moment to poll: a little late rather than once too early."""
+LATE_POLL = 0.03
+"""After the estimate passed with the item still pending: poll again this soon, twice as long each time."""
+MAX_BLIND = 4.0
+"""Never more than this without a poll on an estimate's word (an error can come at any moment)."""
+
+
+class ReadyEstimate:
+    """When an item will be ready, from the moments its progress statuses were first seen.
+
+    A status seen for the first time was reached between the poll before and this one: the
+    middle is taken. Two such marks give the pace; the rest of the way at that pace gives
+    the moment. The waiting loop polls then, instead of on a blind schedule: sooner after
+    the ready moment, with fewer polls before it.
+    """
+
+    def __init__(self, start: float) -> None:
+        self._previous = start  # the moment of the last poll (at first, of the request that made the item)
+        self._fraction: float | None = None
+        self._marks: list[tuple[float, float]] = []  # (fraction, estimated moment it was reached)
+        self._late_polls = 0
+
+    def observe(self, status: str, now: float) -> None:
+        fraction = PROGRESS.get(status)
+        ready = self.ready_at()
+        if fraction is not None and (self._fraction is None or fraction > self._fraction):
+            self._marks.append((fraction, (self._previous + now) / 2))
+            self._fraction = fraction
+        elif ready is not None and now >= ready:
+            self._late_polls += 1
+        self._previous = now
+
+    def ready_at(self) -> float | None:
+        """The estimated ready moment, once two progress marks give a pace; None before."""
+        if len(self._marks) < 2:
+            return None
+        (f1, t1), (f2, t2) = self._marks[0], self._marks[-1]
+        if t2 <= t1:
+            return None
+        return t2 + (1.0 - f2) * (t2 - t1) / (f2 - f1)
+
+    def wait(self, now: float) -> float | None:
+        """Seconds until this item is best polled again; None without an estimate."""
+        ready = self.ready_at()
+        if ready is None:
+            return None
+        if ready + MARGIN > now:
+            return ready + MARGIN - now
+        return LATE_POLL * 2.0**self._late_polls
+
+
 class WaitTracker(Generic[T]):
     """The last state of every id being waited for; tells which are pending and whether anything changed."""
 
-    def __init__(self, ids: Sequence[str], id_of: Callable[[T], str]) -> None:
+    def __init__(self, ids: Sequence[str], id_of: Callable[[T], str], now: float | None = None) -> None:
         self.ids = list(dict.fromkeys(ids))
         self._id_of = id_of
         self.items: dict[str, T] = {}
+        start = time.monotonic() if now is None else now
+        self._estimates = {i: ReadyEstimate(start) for i in self.ids}
 
-    def update(self, items: Sequence[T]) -> bool:
+    def update(self, items: Sequence[T], now: float | None = None) -> bool:
         """Record fresh states; True when any id's status changed (or was seen for the first time)."""
+        now = time.monotonic() if now is None else now
         changed = False
         for item in items:
             key = self._id_of(item)
@@ -80,6 +137,7 @@ class WaitTracker(Generic[T]):
                 old = self.items.get(key)
                 changed |= old is None or old.status != item.status
                 self.items[key] = item
+                self._estimates[key].observe(item.status, now)  # a StrEnum: its value as a str
         return changed
 
     def pending(self) -> list[str]:
@@ -104,11 +162,22 @@ class WaitTracker(Generic[T]):
     def deadline(timeout: float | None) -> float | None:
         return None if timeout is None else time.monotonic() + timeout
 
-    def pause(self, interval: float, deadline: float | None) -> float:
-        """How long to sleep before the next round; past the deadline, the timeout error."""
+    def pause(
+        self, interval: float, deadline: float | None, *, estimate: bool = False, now: float | None = None
+    ) -> float:
+        """How long to sleep before the next round; past the deadline, the timeout error.
+
+        With ``estimate``, once every pending item has an estimated ready moment, the round
+        comes at the soonest of them instead of after ``interval``.
+        """
+        now = time.monotonic() if now is None else now
+        if estimate:
+            waits = [self._estimates[i].wait(now) for i in self.pending()]
+            if waits and all(w is not None for w in waits):
+                interval = min(min(w for w in waits if w is not None), MAX_BLIND)
         if deadline is None:
             return interval
-        remaining = deadline - time.monotonic()
+        remaining = deadline - now
         if remaining <= 0:
             pending = ", ".join(self.pending())
             raise DaisysTimeoutError(f"Timed out waiting for {pending}; see .last for their states.", self.results())

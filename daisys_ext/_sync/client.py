@@ -457,9 +457,8 @@ class Client(TokenAttributes):
         take = parsed(answer, TakeResponse, "generate_take")
         if not wait:
             return take
-        return cast(
-            "TakeResponse", self.wait_for_takes(take.take_id, raise_on_error=raise_on_error, timeout=timeout)
-        )
+        (ready,) = self._takes_ready([take], raise_on_error, timeout)
+        return ready
 
     def generate_takes(
         self,
@@ -481,8 +480,7 @@ class Client(TokenAttributes):
         takes = parsed_list(answer, TakeResponse, "generate_takes")
         if not wait:
             return takes
-        done = self.wait_for_takes([t.take_id for t in takes], raise_on_error=raise_on_error, timeout=timeout)
-        return cast("list[TakeResponse]", done)
+        return self._takes_ready(takes, raise_on_error, timeout)
 
     def delete_take(self, take_id: str, raise_on_error: bool = True) -> bool:
         """Delete a take; False (or, by default, `DaisysTakeDeletionError`) when it could not be."""
@@ -513,20 +511,31 @@ class Client(TokenAttributes):
         """
         from .._errors import DaisysTakeGenerateError
 
-        def fetch_many(ids: list[str]) -> list[TakeResponse]:
-            return self.get_takes(take_ids=ids)
-
         results = self._wait(
             [take_ids] if isinstance(take_ids, str) else take_ids,
-            fetch_many,
+            self._list_takes,
             self.get_take,
-            lambda take: take.take_id,
+            _take_id,
             sleep_seconds,
             choose_callback(callback, async_callback),
             timeout,
         )
         WaitTracker.check(results, raise_on_error, DaisysTakeGenerateError, "take")
         return results[0] if isinstance(take_ids, str) else results
+
+    def _takes_ready(
+        self, takes: list[TakeResponse], raise_on_error: bool, timeout: float | None
+    ) -> list[TakeResponse]:
+        """Wait for takes just generated: their generate answers count as the first round of polling."""
+        from .._errors import DaisysTakeGenerateError
+
+        ids = [take.take_id for take in takes]
+        results = self._wait(ids, self._list_takes, self.get_take, _take_id, None, None, timeout, known=takes)
+        WaitTracker.check(results, raise_on_error, DaisysTakeGenerateError, "take")
+        return results
+
+    def _list_takes(self, ids: list[str]) -> list[TakeResponse]:
+        return self.get_takes(take_ids=ids)
 
     def _wait(
         self,
@@ -537,11 +546,20 @@ class Client(TokenAttributes):
         sleep_seconds: float | None,
         callback: Callable[[list[T]], Any] | None,
         timeout: float | None,
+        known: Sequence[T] = (),
     ) -> list[T]:
         tracker = WaitTracker(ids, id_of)
         schedule = PollSchedule.fixed(sleep_seconds) if sleep_seconds else self._config.poll
         deadline = tracker.deadline(timeout)
+        # The generate answer (``known``) is as good as a first round: the first poll waits.
+        tracker.update(known)
         for pause in schedule.intervals():
+            if tracker.done:
+                break
+            if known:
+                known = ()
+                sleep(tracker.pause(pause, deadline, estimate=not sleep_seconds))
+                continue
             for batch in batches(tracker.pending()):
                 items = fetch_many(batch)
                 # An id the list leaves out is fetched alone: a 404 then says it is gone.
@@ -550,7 +568,8 @@ class Client(TokenAttributes):
                     call(callback, tracker.results())
             if tracker.done:
                 break
-            sleep(tracker.pause(pause, deadline))
+            # On the default schedule, a round comes when the items' own progress says they will be ready.
+            sleep(tracker.pause(pause, deadline, estimate=not sleep_seconds))
         return tracker.results()
 
     def _call(self, what: str, send: Callable[[], Any], *, missing_ok: bool = False) -> Any:
@@ -762,6 +781,10 @@ class Client(TokenAttributes):
             if raise_on_error:
                 raise
             return None
+
+
+def _take_id(take: TakeResponse) -> str:
+    return take.take_id
 
 
 def broken_stream(take_id: str, exc: httpx.TransportError) -> DaisysConnectionError:

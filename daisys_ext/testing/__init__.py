@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from ._options import Options
     from ._record import Headers, RecordedRequest
     from ._webhooks import WebhookDelivery
+    from .neuphonic import FakeNeuphonic
+    from .vivoka import FakeVivoka
 
 _WHERE = {
     "Emulator": "._emulator",
@@ -26,9 +28,11 @@ _WHERE = {
     "Headers": "._record",
     "RecordedRequest": "._record",
     "WebhookDelivery": "._webhooks",
+    "FakeVivoka": ".vivoka",
+    "FakeNeuphonic": ".neuphonic",
 }
 
-__all__ = ["Emulator", "Headers", "Options", "RecordedRequest", "WebhookDelivery"]
+__all__ = ["Emulator", "FakeNeuphonic", "FakeVivoka", "Headers", "Options", "RecordedRequest", "WebhookDelivery"]
 
 
 def __getattr__(name: str) -> Any:
