@@ -10,7 +10,7 @@ from daisys_ext._version import __version__
 
 from ._exit import EXIT_CODES_HELP
 from ._files import FORMATS
-from ._services import DEFAULT_SERVICE, SERVICES
+from ._services import DEFAULT_SERVICE, SERVICES, option_dest
 from ._values import positive_int, prosody
 
 STATUSES = ("waiting", "started", "progress_25", "progress_50", "progress_75", "ready", "error", "timeout")
@@ -33,6 +33,8 @@ environment:
   DAISYS_VOICE                        the default voice of `say` and `batch`
   DAISYS_CONFIG_DIR                   where `daisys login` keeps tokens (default ~/.config/daisys)
   DAISYS_LOG=debug                    the client's log on standard error, secrets redacted (also --debug)
+  VIVOKA_URL                          `say --service vivoka`'s service (default http://localhost:39806)
+  NEUPHONIC_API_KEY                   `say --service neuphonic`'s API key (only from the environment)
   NO_COLOR                            no colour
 
 {EXIT_CODES_HELP}
@@ -108,10 +110,18 @@ def _say(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
   daisys say -f chapter.txt --stream -o chapter.wav --subtitles chapter.srt
   some-llm | daisys say - --play                # speaks each sentence as it comes
   daisys say "Hi" -o - | ffplay -nodisp -autoexit -
+  daisys say "I want a coffee" --service vivoka --voice VOICE_ID -o coffee.wav
+  some-llm | daisys say - --service neuphonic --speed 1.2 --play
 
 A TEXT argument is one take over REST (its status shown while it is made); text from a file
 or a pipe, --stream, --play and --subtitles go over a websocket, sentence by sentence, so
-audio starts before all the text is read (WAV only). The file is written atomically.""",
+audio starts before all the text is read (WAV only). The file is written atomically.
+
+--service vivoka (Vivoka's local voice synthesis: $VIVOKA_URL, else http://localhost:39806)
+reads the whole text first; --voice is one of its voice ids (default: its first voice).
+--service neuphonic (its API key in $NEUPHONIC_API_KEY) sends text from a file or a pipe as
+it is read; --language picks its language (default en). Both give WAV only and take no
+--prosody, --style or --subtitles; Neuphonic takes no --voice.""",
         "daisys_ext.cli._say:run",
         common,
     )
@@ -146,6 +156,29 @@ audio starts before all the text is read (WAV only). The file is written atomica
         choices=tuple(SERVICES),
         default=DEFAULT_SERVICE,
         help="the text-to-speech service (default: %(default)s)",
+    )
+    vivoka = say.add_argument_group("--service vivoka")
+    vivoka.add_argument(
+        "--vivoka-url",
+        dest=option_dest("--vivoka-url"),
+        metavar="URL",
+        help="the Vivoka service (default: $VIVOKA_URL, else http://localhost:39806)",
+    )
+    neuphonic = say.add_argument_group("--service neuphonic (its API key in $NEUPHONIC_API_KEY)")
+    neuphonic.add_argument(
+        "--region", dest=option_dest("--region"), metavar="REGION", help="Neuphonic's region (default: eu-west-1)"
+    )
+    neuphonic.add_argument(
+        "--speed", dest=option_dest("--speed"), type=float, metavar="X", help="0.7 to 2.5 (default: 1.0)"
+    )
+    neuphonic.add_argument(
+        "--temperature", dest=option_dest("--temperature"), type=float, metavar="X", help="0 to 1 (default: 0.5)"
+    )
+    neuphonic.add_argument(
+        "--neuphonic-url",
+        dest=option_dest("--neuphonic-url"),
+        metavar="URL",
+        help="a ws:// or wss:// URL in place of Neuphonic's endpoint (a local fake's, say)",
     )
     _json(say, "the file, its size and duration, the voice and the takes")
 

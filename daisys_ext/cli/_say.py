@@ -6,10 +6,11 @@ import argparse
 import importlib
 import os
 import sys
+from typing import Any
 
 from ._exit import CliError, Exit, UsageError
 from ._files import format_of, human_size, seconds, unused_path
-from ._services import SayRequest, SayResult, TextSource, speaker
+from ._services import SERVICE_OPTIONS, SayRequest, SayResult, TextSource, option_dest, speaker
 from ._store import TokenStore
 from ._ui import Ui
 from ._values import styles
@@ -55,20 +56,36 @@ def build_request(args: argparse.Namespace) -> SayRequest:
         raise UsageError(f"{', '.join(websocket_only)} give WAV audio; leave out --format {fmt} (or use wav)")
     if output == "-" and args.json:
         raise UsageError("-o - writes the audio to standard output, where --json would go too; choose one")
+    options = service_options(args)
     if output is None and not args.play:
         output = str(unused_path(source.name, fmt))
+    default_voice = os.environ.get("DAISYS_VOICE") if args.service == "daisys" else None  # a Daisys voice
     return SayRequest(
         source=source,
         output=output,
         format=fmt,
-        voice=args.voice or os.environ.get("DAISYS_VOICE") or None,
+        voice=args.voice or default_voice or None,
         prosody=args.prosody,
         style=styles(args.style),
         language=args.language,
         stream=args.stream,
         play=args.play,
         subtitles=args.subtitles,
+        options=options,
     )
+
+
+def service_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The chosen service's own options that were given, by name; another service's is a usage error."""
+    options: dict[str, Any] = {}
+    for flag, (service, name) in SERVICE_OPTIONS.items():
+        value = getattr(args, option_dest(flag), None)
+        if value is None:
+            continue
+        if service != args.service:
+            raise UsageError(f"{flag} is an option of --service {service}, not of --service {args.service}")
+        options[name] = value
+    return options
 
 
 def require_playback() -> None:

@@ -1,10 +1,12 @@
 """``daisys say --service``: which text-to-speech service speaks, and what a service is given and gives back.
 
-A service is a module with ``say(request, ui, store) -> SayResult``, named here; only the
-Daisys service exists yet. Adding another (``vivoka``, ``neuphonic``) is a module beside
+A service is a module with ``say(request, ui, store) -> SayResult``, named here: Daisys,
+Vivoka and Neuphonic (``daisys_ext.peers``). Adding another is a module beside
 ``_say_daisys.py`` and one line in `SERVICES`: ``--service`` takes its choices from there,
 and the ``say`` command, its options and its output stay as they are. A service refuses
-options it cannot honour with a `UsageError`.
+options it cannot honour with a `UsageError` (`refuse` does it for the common ones). Options
+of one service only (``--vivoka-url``, ``--region``, ...) are named in `SERVICE_OPTIONS`: the
+chosen service finds them in `SayRequest.options`, and another service's is a usage error.
 """
 
 from __future__ import annotations
@@ -17,16 +19,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ._exit import UsageError
+
 if TYPE_CHECKING:
     from ._store import TokenStore
     from ._ui import Ui
 
 SERVICES: dict[str, str] = {
     "daisys": "daisys_ext.cli._say_daisys",
+    "vivoka": "daisys_ext.cli._say_vivoka",
+    "neuphonic": "daisys_ext.cli._say_neuphonic",
 }
 """Service name -> the module that speaks with it (imported only when chosen)."""
 
 DEFAULT_SERVICE = "daisys"
+
+SERVICE_OPTIONS: dict[str, tuple[str, str]] = {
+    "--vivoka-url": ("vivoka", "url"),
+    "--neuphonic-url": ("neuphonic", "url"),
+    "--region": ("neuphonic", "region"),
+    "--speed": ("neuphonic", "speed"),
+    "--temperature": ("neuphonic", "temperature"),
+}
+"""An option of one service only -> (that service, its name in `SayRequest.options`)."""
+
+
+def option_dest(flag: str) -> str:
+    """Where argparse keeps a service's own option: ``--region`` -> ``neuphonic_region``."""
+    service, name = SERVICE_OPTIONS[flag]
+    return f"{service}_{name}"
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,7 @@ class SayRequest:
     stream: bool = False  # over a websocket, sentence by sentence: the least latency
     play: bool = False
     subtitles: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # the service's own options given (`SERVICE_OPTIONS`)
 
 
 @dataclass
@@ -116,6 +138,40 @@ class SayResult:
 
 class Speaker(Protocol):
     def __call__(self, request: SayRequest, ui: Ui, store: TokenStore) -> SayResult: ...
+
+
+def refuse(
+    request: SayRequest,
+    service: str,
+    *,
+    voice: bool = False,
+    language: bool = False,
+    formats: tuple[str, ...] = ("wav",),
+) -> None:
+    """A one-line `UsageError` for what ``service`` cannot honour: prosody, style, subtitles, and as told.
+
+    ``voice`` and ``language``: whether the service takes ``--voice`` and ``--language``;
+    ``formats``: the audio formats it gives.
+    """
+    given = [
+        flag
+        for flag, on in (
+            ("--prosody", request.prosody),
+            ("--style", request.style),
+            ("--subtitles", request.subtitles),
+            ("--voice", request.voice and not voice),
+            ("--language", request.language and not language),
+        )
+        if on
+    ]
+    if given:
+        them = "it" if len(given) == 1 else "them"
+        raise UsageError(f"--service {service} cannot honour {', '.join(given)}: leave {them} out")
+    if request.format not in formats:
+        raise UsageError(
+            f"--service {service} gives {', '.join(f.upper() for f in formats)} audio, not {request.format}:"
+            f" use --format {formats[0]} (or an -o name ending in .{formats[0]})"
+        )
 
 
 def speaker(service: str) -> Speaker:

@@ -203,7 +203,7 @@ def test_voice_delete(cli: Cli, client: Client) -> None:
         (("say", "Hi", "--prosody", "speed=1"), "no level called speed"),
         (("say", "Hi", "--format", "mp3", "--stream"), "--stream give WAV audio"),
         (("say", "Hi", "-o", "-", "--json"), "choose one"),
-        (("say", "Hi", "--service", "vivoka"), "invalid choice: 'vivoka'"),
+        (("say", "Hi", "--service", "acapela"), "invalid choice: 'acapela'"),
         (("say", "-f", "missing.txt"), "-f missing.txt: no such file"),
         (("sing",), "invalid choice: 'sing'"),
         (("voice",), "required"),
