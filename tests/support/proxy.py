@@ -225,11 +225,43 @@ class _ProxyServer(ThreadingHTTPServer):
 
 
 class _Sockets:
-    """Open sockets of a server, so that stop() can cut them (tunnels and keep-alive connections)."""
+    """A test server run by a thread of its own (use it in a with block), and its open sockets, which stop()
+    cuts (tunnels and keep-alive connections would otherwise hold the server up)."""
 
     def __init__(self) -> None:
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._server: socketserver.BaseServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _make_server(self) -> socketserver.BaseServer:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._server = self._make_server()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=type(self).__name__, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._cut_all()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
 
     def _track(self, sock: socket.socket) -> None:
         with self._lock:
@@ -258,8 +290,6 @@ class ForwardProxy(_Sockets):
         self._seen_lock = threading.Lock()
         self.connections = 0
         """TCP connections clients opened to the proxy (a pooled connection carries many requests)."""
-        self._server: _ProxyServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -288,31 +318,8 @@ class ForwardProxy(_Sockets):
         with self._seen_lock:
             self.connections += 1
 
-    def start(self) -> Self:
-        self._server = _ProxyServer(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="test-proxy", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._cut_all()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def _make_server(self) -> socketserver.BaseServer:
+        return _ProxyServer(self)
 
 
 class _TlsHandler(socketserver.BaseRequestHandler):
@@ -378,8 +385,6 @@ class TlsTerminator(_Sockets):
         self.handshakes = 0
         self.refusals: list[str] = []
         self._count_lock = threading.Lock()
-        self._server: _TlsServer | None = None
-        self._thread: threading.Thread | None = None
 
     @classmethod
     def for_url(cls, context: ssl.SSLContext, url: str) -> TlsTerminator:
@@ -401,28 +406,5 @@ class TlsTerminator(_Sockets):
         with self._count_lock:
             self.refusals.append(f"{type(exc).__name__}: {exc}")
 
-    def start(self) -> Self:
-        self._server = _TlsServer(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="test-tls", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._cut_all()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def _make_server(self) -> socketserver.BaseServer:
+        return _TlsServer(self)
