@@ -19,6 +19,7 @@ import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._config import ClientConfig, Verify, credentials_from_env
+from .._deadline import deadline_after
 from .._errors import (
     DaisysConnectionError,
     DaisysError,
@@ -30,6 +31,7 @@ from .._files import AudioSink
 from .._http.answers import parsed, parsed_list, unreadable
 from .._http.credentials import TokenAttributes
 from .._http.presigned import PresignedCache, is_presigned, same_origin, storage_request
+from .._http.resume import Download, Join
 from .._http.tokens import Tokens
 from .._http.waiting import PollSchedule, WaitTracker, batches
 from .._logging import redact_logs
@@ -612,13 +614,23 @@ class AsyncClient(TokenAttributes):
         self._presigned.put(take_id, format, location)
         return location
 
-    async def _open_audio(self, take_id: str, format: str) -> httpx.Response:
-        """Start streaming a take's audio from storage, with no credential sent there."""
+    async def _open_audio(
+        self, take_id: str, format: str, headers: Mapping[str, str] | None = None, remaining: float | None = None
+    ) -> httpx.Response:
+        """Start streaming a take's audio from storage, with no credential sent there.
+
+        ``headers`` (a range, when a cut download resumes) go with the storage request, whose
+        timeouts are clipped to ``remaining`` seconds.
+        """
         for attempt in range(2):
             url = await self.get_take_audio_url(take_id, format)
             foreign = is_presigned(url) or not same_origin(httpx.URL(url), httpx.URL(self._config.product_url))
             request = storage_request(url) if foreign else self._http.build_request("GET", url)
-            request.extensions["timeout"] = self._config.audio_timeout.as_dict()
+            request.headers.update(headers or {})
+            timeouts = self._config.audio_timeout.as_dict()
+            if remaining is not None:  # a resume gets only what is left of the download's deadline
+                timeouts = {key: min(value or remaining, remaining) for key, value in timeouts.items()}
+            request.extensions["timeout"] = timeouts
             try:
                 # httpx drops the Authorization header on a redirect to another origin.
                 auth = None if foreign else httpx.USE_CLIENT_DEFAULT
@@ -653,25 +665,27 @@ class AsyncClient(TokenAttributes):
         return sink.result()
 
     async def _download(self, take_id: str, format: str, sink: AudioSink, player: PlayAlong | None = None) -> None:
-        """Stream a take's audio into ``sink`` (and a player); a connection cut midway is a `DaisysConnectionError`."""
-        response = await self._open_audio(take_id, format)
-        try:
-            async for chunk in response.aiter_bytes():
+        """Stream a take's audio into ``sink`` (and a player), resumed where the connection breaks.
+
+        A download that must start over (the storage sent another object) starts the sink
+        over; one that is playing cannot, and is a `DaisysConnectionError`.
+        """
+        async with AsyncAudioStream(self, take_id, format, sink.restart if player is None else None) as stream:
+            async for chunk in stream:
                 sink.write(chunk)
                 if player is not None:
                     player.feed_wav(chunk)
-        except httpx.TransportError as exc:
-            raise broken_stream(take_id, exc) from exc
-        finally:
-            await response.aclose()
 
     def stream_take_audio(self, take_id: str, format: str = "wav") -> AsyncAudioStream:
         """Iterate over a take's audio as it arrives; works before the take is ready (wav).
 
+        A connection that breaks midway is resumed with a ranged request from the byte
+        reached, when the storage says the object's length (a ready take's audio).
+
         Use as ``async with client.stream_take_audio(take_id) as stream: async for chunk in
         stream: ...`` (or iterate directly).
         """
-        return AsyncAudioStream(lambda: self._open_audio(take_id, format), take_id)
+        return AsyncAudioStream(self, take_id, format)
 
     async def speak(
         self,
@@ -702,7 +716,7 @@ class AsyncClient(TokenAttributes):
             with AudioSink(file) as sink:
                 try:
                     await self._download(take.take_id, format, sink, player)
-                except DaisysConnectionError:
+                except (DaisysConnectionError, DaisysNotFoundError):
                     await self.wait_for_takes(take.take_id)  # raises the take's own error if generation failed
                     raise
                 take = cast("TakeResponse", await self.wait_for_takes(take.take_id))
@@ -801,16 +815,28 @@ def _succeeded(result: Any, error: type[DaisysError], failed: str, raise_on_erro
 
 
 class AsyncAudioStream:
-    """A take's audio as an iterator of byte chunks, opened on first use and closed at the end."""
+    """A take's audio as an iterator of byte chunks: opened on first use, resumed with a ranged
+    request where the connection breaks (`_http.resume` decides how each answer joins), closed at the end.
 
-    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]], take_id: str) -> None:
-        self._open = open_response
+    ``discard`` takes back what was handed on (a file or a buffer starting over) and says
+    whether it could; without it, a download that must start over is a `DaisysConnectionError`.
+    """
+
+    def __init__(
+        self, client: AsyncClient, take_id: str, format: str, discard: Callable[[], bool] | None = None
+    ) -> None:
+        self._client = client
         self._take_id = take_id
+        self._format = format
+        self._discard = discard
         self._response: httpx.Response | None = None
+        self._download: Download | None = None
 
     async def __aenter__(self) -> AsyncAudioStream:
         if self._response is None:
-            self._response = await self._open()
+            config = self._client._config
+            self._download = Download(f"take {self._take_id}", config.retry, deadline_after(config.audio_timeout.read))
+            self._response = await self._client._open_audio(self._take_id, self._format)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -818,16 +844,63 @@ class AsyncAudioStream:
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         await self.__aenter__()
-        assert self._response is not None
+        download = self._download
+        assert download is not None
+        handed = 0  # bytes handed on since the last start
         try:
-            async for chunk in self._response.aiter_bytes():
-                yield chunk
-        except httpx.TransportError as exc:
-            raise broken_stream(self._take_id, exc) from exc
+            while True:
+                response = self._response
+                join = Join.AGAIN if response is None else download.answer(response.status_code, response.headers)
+                if join in (Join.RESTART, Join.AGAIN) and handed:
+                    if self._discard is None or not self._discard():
+                        raise download.changed()
+                    handed = 0
+                cut: httpx.TransportError | None = None
+                if response is not None and join is not Join.AGAIN:
+                    skip = download.received if join is Join.SKIP else 0
+                    try:
+                        async for chunk in response.aiter_bytes():
+                            if skip:  # the whole object again: past what was already handed on
+                                chunk, skip = chunk[skip:], max(skip - len(chunk), 0)
+                                if not chunk:
+                                    continue
+                            download.got(len(chunk))
+                            handed += len(chunk)
+                            yield chunk
+                        download.check_complete()
+                        return
+                    except httpx.TransportError as exc:
+                        cut = exc
+                await self.aclose()
+                await self._resume(download, cut)
         finally:
             await self.aclose()
+
+    async def _resume(self, download: Download, cut: httpx.TransportError | None) -> None:
+        """After a cut (or an answer of no use): wait as the download allows, then ask for the rest."""
+        delay = download.after_cut()
+        if delay is None:
+            if cut is None:
+                raise download.changed()
+            raise broken_stream(self._take_id, cut) from cut
+        logger.info(
+            "resuming the audio of take %s at byte %d after %s",
+            self._take_id,
+            download.received,
+            type(cut).__name__ if cut else "an answer that did not continue it",
+        )
+        await async_sleep(delay)
+        try:
+            self._response = await self._client._open_audio(
+                self._take_id, self._format, download.headers(), download.remaining()
+            )
+        except DaisysHTTPError as exc:
+            if exc.status_code != 416:
+                raise
+            download.answer(416, exc.response.headers)  # the object is shorter now: start over
 
     async def aclose(self) -> None:
         """Close the download (it is closed at the end of iteration anyway)."""
         if self._response is not None:
-            await self._response.aclose()
+            response, self._response = self._response, None
+            await response.aclose()
