@@ -32,6 +32,9 @@ NAMES = {
     "AsyncRetryTransport": "RetryTransport",
     "AsyncClientTransport": "ClientTransport",
     "AsyncLazyTransport": "LazyTransport",
+    "AsyncLimitTransport": "LimitTransport",
+    "AsyncReleasingStream": "ReleasingStream",
+    "AsyncSemaphore": "Semaphore",
     "AsyncConnection": "Connection",
     "AsyncWorkers": "Workers",
     "AsyncFlow": "Flow",
@@ -56,6 +59,7 @@ NAMES = {
     # httpx's
     "AsyncBaseTransport": "BaseTransport",
     "AsyncHTTPTransport": "HTTPTransport",
+    "AsyncByteStream": "SyncByteStream",
     "async_auth_flow": "sync_auth_flow",
     "handle_async_request": "handle_request",
     "aiter_bytes": "iter_bytes",

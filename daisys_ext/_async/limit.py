@@ -1,0 +1,72 @@
+"""The client's own concurrency limit, in front of the connection pool.
+
+httpcore's pool looks at every queued request against every connection whenever a
+request arrives or a connection is freed, so its CPU grows with the square of the
+requests waiting in it: a thousand takes gathered at once cost several times the CPU a
+take of sixty-four. Here the requests past ``max_concurrency`` wait in a semaphore
+instead, first come first served, at the same cost for one waiting or a thousand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+
+from .._synchronization import AsyncSemaphore
+
+DEFAULT_MAX_CONCURRENCY = 64
+"""Requests open at once by default: past about this many, httpcore's pool costs more CPU a request."""
+
+
+class AsyncLimitTransport(httpx.AsyncBaseTransport):
+    """At most ``limit`` requests open at once through ``inner``: from sending one until its body is closed.
+
+    A request whose URL starts with ``exempt`` (the auth service's) never waits: requests
+    holding a place may be waiting for the token it renews.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int, exempt: str) -> None:
+        self.inner = inner
+        self.limit = limit
+        self._exempt = exempt
+        self._slots = AsyncSemaphore(limit)
+
+    def with_limit(self, limit: int) -> AsyncLimitTransport:
+        """Another limit (a queue of its own) in front of the same pool."""
+        return AsyncLimitTransport(self.inner, limit, self._exempt)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if str(request.url).startswith(self._exempt):
+            return await self.inner.handle_async_request(request)
+        await self._slots.acquire()
+        try:
+            response = await self.inner.handle_async_request(request)
+        except BaseException:
+            self._slots.release()
+            raise
+        response.stream = AsyncReleasingStream(response.stream, self._slots)  # type: ignore[arg-type]
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class AsyncReleasingStream(httpx.AsyncByteStream):
+    """A response body that gives its place back when it is closed (read to the end, or abandoned)."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, slots: AsyncSemaphore) -> None:
+        self._stream = stream
+        self._slots: AsyncSemaphore | None = slots
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            if self._slots is not None:
+                slots, self._slots = self._slots, None
+                slots.release()

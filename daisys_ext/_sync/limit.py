@@ -1,0 +1,72 @@
+# Generated from daisys_ext/_async/limit.py by scripts/unasync.py: edit that one, then `make unasync`.
+"""The client's own concurrency limit, in front of the connection pool.
+
+httpcore's pool looks at every queued request against every connection whenever a
+request arrives or a connection is freed, so its CPU grows with the square of the
+requests waiting in it: a thousand takes gathered at once cost several times the CPU a
+take of sixty-four. Here the requests past ``max_concurrency`` wait in a semaphore
+instead, first come first served, at the same cost for one waiting or a thousand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+
+from .._synchronization import Semaphore
+
+DEFAULT_MAX_CONCURRENCY = 64
+"""Requests open at once by default: past about this many, httpcore's pool costs more CPU a request."""
+
+
+class LimitTransport(httpx.BaseTransport):
+    """At most ``limit`` requests open at once through ``inner``: from sending one until its body is closed.
+
+    A request whose URL starts with ``exempt`` (the auth service's) never waits: requests
+    holding a place may be waiting for the token it renews.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, limit: int, exempt: str) -> None:
+        self.inner = inner
+        self.limit = limit
+        self._exempt = exempt
+        self._slots = Semaphore(limit)
+
+    def with_limit(self, limit: int) -> LimitTransport:
+        """Another limit (a queue of its own) in front of the same pool."""
+        return LimitTransport(self.inner, limit, self._exempt)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if str(request.url).startswith(self._exempt):
+            return self.inner.handle_request(request)
+        self._slots.acquire()
+        try:
+            response = self.inner.handle_request(request)
+        except BaseException:
+            self._slots.release()
+            raise
+        response.stream = ReleasingStream(response.stream, self._slots)  # type: ignore[arg-type]
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ReleasingStream(httpx.SyncByteStream):
+    """A response body that gives its place back when it is closed (read to the end, or abandoned)."""
+
+    def __init__(self, stream: httpx.SyncByteStream, slots: Semaphore) -> None:
+        self._stream = stream
+        self._slots: Semaphore | None = slots
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._stream
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        finally:
+            if self._slots is not None:
+                slots, self._slots = self._slots, None
+                slots.release()
