@@ -18,12 +18,15 @@ with no SDK (polling every 10 ms where it polls), or the emulator's own generati
    websocket in parts and chunks mode.
 4. Client CPU per `get_take` call (time.process_time of the client process) on loopback.
 5. Many takes generated, waited for and downloaded: wall time and HTTP requests.
+6. Fan-out: 64, 500 and 1,000 takes gathered at once on one `AsyncClient` (each generated, waited for and
+   downloaded; scripts/bench_fanout.py): client CPU a take and wall time, against the client without its
+   `max_concurrency` limit. `--section fanout` runs this section alone.
 
 The full run ends with where ours' CPU per call goes: ours' layers (event hooks, auth flow, retry
 transport, the generated function, model parsing) added one at a time to a bare httpx client, and a
 cProfile by area. `--quick` (fewer rounds, calls and takes, no profile) runs in under a minute.
 
-Run: .venv/bin/python scripts/bench.py [--quick] [--rounds N] [--profile | --no-profile]
+Run: .venv/bin/python scripts/bench.py [--quick] [--rounds N] [--profile | --no-profile] [--section fanout]
 """
 
 from __future__ import annotations
@@ -503,6 +506,59 @@ def many_section(setup: Setup, plan: Plan) -> Section:
     return section
 
 
+FANOUT_SIZES = (64, 500, 1000)
+
+
+def fanout_section(setup: Setup, rounds_: int, unlimited: bool) -> Section:
+    """Section 6: takes gathered at once on one AsyncClient; the emulator's takes are deleted between runs."""
+    variants: list[tuple[str, dict[str, Any]]] = [(f"{n} at once", {"n": n}) for n in FANOUT_SIZES]
+    if unlimited:
+        variants.append(("500 at once, before max_concurrency (no limit)", {"n": 500, "before": True}))
+    cpu: dict[str, list[float]] = {label: [] for label, _ in variants}
+    wall: dict[str, list[float]] = {label: [] for label, _ in variants}
+    most: dict[str, list[int]] = {label: [] for label, _ in variants}
+    for r in range(rounds_):
+        for label, extra in variants:
+            progress(f"fan-out: round {r + 1}/{rounds_}, {label}")
+            job = {**setup.job("fanout", "ours-async"), **extra}
+            args = [sys.executable, str(HERE / "bench_fanout.py"), json.dumps(job)]
+            try:
+                done = subprocess.run(args, capture_output=True, text=True, env=ENV, timeout=600, cwd=HERE.parent)
+            except subprocess.TimeoutExpired:
+                print(f"  ! fan-out {label}: no answer within 600 s", file=sys.stderr)
+                continue
+            finally:
+                delete_all_takes(setup.url, setup)
+            if done.returncode != 0:
+                print(f"  ! fan-out {label} failed:\n{done.stderr[-800:]}", file=sys.stderr)
+                continue
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            cpu[label].append(result["cpu_per_take"] * 1000)
+            wall[label].append(result["wall"])
+            most[label].append(result["most_open"])
+    section = Section(
+        "6. Fan-out: takes gathered at once on one AsyncClient (generate_take(wait=True) + get_take_audio each),"
+        " client CPU a take",
+        "/64",
+    )
+    rows = {label: Row(label, cpu[label], "ms") for label, _ in variants}
+    for label, _ in variants:
+        rows[label].note = f"wall {_number(statistics.median(wall[label])) if wall[label] else 'n/a'} s;" + (
+            f" most requests open at once {_counts(most[label])}"
+        )
+    reference = rows[variants[0][0]]
+    _with_ratios(list(rows.values()), reference)
+    for label in ("500 at once", "1000 at once"):
+        rows[label].goal = "<= 1.2x 64 at once"
+        rows[label].met = rows[label].ratio is not None and rows[label].ratio <= 1.2
+    section.rows = list(rows.values())
+    section.notes.append(
+        "The emulator (memoised synthesis, generation time 1.3 s) runs in its own process; the wall time is bound"
+        " by it."
+    )
+    return section
+
+
 def breakdown(setup: Setup, contender: str, calls: int) -> str:
     """Where ours' CPU per get_take goes: its layers added one at a time to bare httpx, and a cProfile by area."""
     progress(f"profiling {NAMES[contender]}: get_take")
@@ -549,6 +605,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=None,
         help="end with a profile of ours' get_take, both flavours (default: in the full run only)",
     )
+    parser.add_argument("--section", choices=["fanout"], help="run only this section")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.rounds:
@@ -566,10 +623,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     host = Host(TAKE_SECONDS)
     try:
         setup = prepare(host)
+        if args.section == "fanout":  # this section alone
+            print(render([fanout_section(setup, 1 if args.quick else 2, unlimited=not args.quick)]))
+            return
         sections = stream_sections(host, setup, plan, TAKE_SECONDS)
         sections.insert(2, sweep_section(host, setup, plan))
         cpu = cpu_section(setup, plan)
-        sections += [cpu, many_section(setup, plan)]
+        sections += [cpu, many_section(setup, plan), fanout_section(setup, 1 if args.quick else 2, not args.quick)]
         if plan.profile:
             profiles = [
                 breakdown(setup, contender, min(plan.cpu_calls, 500)) for contender in ("ours-sync", "ours-async")

@@ -6,8 +6,9 @@ a take (``time.process_time`` of this process, which holds only the client), the
 requests that were open at once below the client. The job gives the emulator's URL and credentials, a voice,
 ``n``, ``flavour`` ("async": one ``AsyncClient``, a task a take; "sync": one ``Client`` shared by a thread a
 take), ``window`` (the caller's own limit: at most this many takes under way, None for all at once) and
-``max_concurrency`` (the client's option; absent: its default). ``--profile`` prints the top of a cProfile
-instead.
+``max_concurrency`` (the client's option; absent: its default); ``before`` true measures the client as it was
+before ``max_concurrency`` (no limit, httpx's default pool of 100 connections, 20 kept alive). ``--profile``
+prints the top of a cProfile too.
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ def _options(job: dict[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {"daisys_url": job["url"], "auth_url": job["url"], "timeout": 120, "max_retries": 5}
     if job.get("max_concurrency") is not None:
         options["max_concurrency"] = job["max_concurrency"]
+    if job.get("before"):  # the client as it was: no limit of its own, the pool at httpx's default limits
+        options["max_concurrency"] = 1_000_000
+        sync = job.get("flavour", "async") == "sync"
+        options["transport"] = httpx.HTTPTransport() if sync else httpx.AsyncHTTPTransport()
     return options
 
 

@@ -139,7 +139,7 @@ class AsyncClient(TokenAttributes):
             pool = transport or AsyncLazyTransport(
                 lambda: httpx.AsyncHTTPTransport(proxy=config.proxy, verify=config.verify, limits=limits)
             )
-        exempt = str(httpx.URL(tokens.auth_url + "/"))  # the auth service's requests never wait for a place
+        exempt = httpx.URL(tokens.auth_url + "/")  # the auth service's requests never wait for a place
         self._setup(config, tokens, AsyncLimitTransport(pool, max_concurrency, exempt), owns_pool=True)
 
     def _setup(self, config: ClientConfig, tokens: Tokens, pool: AsyncLimitTransport, *, owns_pool: bool) -> None:

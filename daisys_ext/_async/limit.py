@@ -22,14 +22,16 @@ DEFAULT_MAX_CONCURRENCY = 64
 class AsyncLimitTransport(httpx.AsyncBaseTransport):
     """At most ``limit`` requests open at once through ``inner``: from sending one until its body is closed.
 
-    A request whose URL starts with ``exempt`` (the auth service's) never waits: requests
-    holding a place may be waiting for the token it renews.
+    A request to a URL under ``exempt`` (the auth service's) never waits: requests holding
+    a place may be waiting for the token it renews.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int, exempt: str) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int, exempt: httpx.URL) -> None:
         self.inner = inner
         self.limit = limit
         self._exempt = exempt
+        # Compared as bytes: str(request.url) would cost more than the rest of this layer.
+        self._exempt_path, self._exempt_netloc = exempt.raw_path, exempt.netloc
         self._slots = AsyncSemaphore(limit)
 
     def with_limit(self, limit: int) -> AsyncLimitTransport:
@@ -37,7 +39,8 @@ class AsyncLimitTransport(httpx.AsyncBaseTransport):
         return AsyncLimitTransport(self.inner, limit, self._exempt)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if str(request.url).startswith(self._exempt):
+        url = request.url
+        if url.raw_path.startswith(self._exempt_path) and url.netloc == self._exempt_netloc:
             return await self.inner.handle_async_request(request)
         await self._slots.acquire()
         try:

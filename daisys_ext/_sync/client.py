@@ -140,7 +140,7 @@ class Client(TokenAttributes):
             pool = transport or LazyTransport(
                 lambda: httpx.HTTPTransport(proxy=config.proxy, verify=config.verify, limits=limits)
             )
-        exempt = str(httpx.URL(tokens.auth_url + "/"))  # the auth service's requests never wait for a place
+        exempt = httpx.URL(tokens.auth_url + "/")  # the auth service's requests never wait for a place
         self._setup(config, tokens, LimitTransport(pool, max_concurrency, exempt), owns_pool=True)
 
     def _setup(self, config: ClientConfig, tokens: Tokens, pool: LimitTransport, *, owns_pool: bool) -> None:

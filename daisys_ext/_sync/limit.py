@@ -23,14 +23,16 @@ DEFAULT_MAX_CONCURRENCY = 64
 class LimitTransport(httpx.BaseTransport):
     """At most ``limit`` requests open at once through ``inner``: from sending one until its body is closed.
 
-    A request whose URL starts with ``exempt`` (the auth service's) never waits: requests
-    holding a place may be waiting for the token it renews.
+    A request to a URL under ``exempt`` (the auth service's) never waits: requests holding
+    a place may be waiting for the token it renews.
     """
 
-    def __init__(self, inner: httpx.BaseTransport, limit: int, exempt: str) -> None:
+    def __init__(self, inner: httpx.BaseTransport, limit: int, exempt: httpx.URL) -> None:
         self.inner = inner
         self.limit = limit
         self._exempt = exempt
+        # Compared as bytes: str(request.url) would cost more than the rest of this layer.
+        self._exempt_path, self._exempt_netloc = exempt.raw_path, exempt.netloc
         self._slots = Semaphore(limit)
 
     def with_limit(self, limit: int) -> LimitTransport:
@@ -38,7 +40,8 @@ class LimitTransport(httpx.BaseTransport):
         return LimitTransport(self.inner, limit, self._exempt)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if str(request.url).startswith(self._exempt):
+        url = request.url
+        if url.raw_path.startswith(self._exempt_path) and url.netloc == self._exempt_netloc:
             return self.inner.handle_request(request)
         self._slots.acquire()
         try:
