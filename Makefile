@@ -30,7 +30,7 @@ test: setup
 # --strict fails on any broken link or reference.
 docs: setup
 	$(BIN)/python scripts/check_docstrings.py
-	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 lint: setup
 	$(BIN)/ruff check daisys_ext tests scripts
