@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from snippets import Snippet, collect
+from support.snippets import Snippet, collect
 
 from daisys_ext.testing import Emulator, FakeNeuphonic, FakeVivoka
 
