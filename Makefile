@@ -27,10 +27,10 @@ test: setup
 	$(BIN)/python -m pytest
 
 # The documentation site (docs/, mkdocs.yml) into site/: every public name must have a docstring, and
-# --strict fails on any broken link or reference.
+# --strict fails on any broken link or reference (not with --quiet, which hides the warnings it counts).
 docs: setup
 	$(BIN)/python scripts/check_docstrings.py
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 lint: setup
 	$(BIN)/ruff check daisys_ext tests scripts
