@@ -84,8 +84,8 @@ class Websocket:
     its output kept until iterated. A connection the worker drops between requests is
     reopened with a fresh URL from the API; a drop in the middle of a request fails that
     request with `DaisysWebsocketStreamError`. Callbacks run in whichever caller is reading
-    (``update`` or ``iter_request``); coroutine functions are awaited by the session for
-    event loops, and refused by the synchronous one, where nothing would. Several callers
+    (``update`` or ``iter_request``); a coroutine function is refused here, where nothing
+    would await it (the async session awaits them). Several callers
     may iterate their own requests at once: one reads, the others wait for what it brings.
     """
 
@@ -418,9 +418,8 @@ class Websocket:
         earlier ones' audio; their audio comes out as one stream, in the order of the text.
         The text is read
         beside the caller, so a slow producer never holds back audio that has arrived:
-        here by a task, from an async iterable, or from a plain iterable (read in the
-        event loop: give one only for text at hand); in the synchronous session by a
-        thread. Leaving the iteration early stops sending sentences and drops the audio of
+        here by a thread, from any iterable; in the async session by a task, from an
+        async iterable too. Leaving the iteration early stops sending sentences and drops the audio of
         those sent; the connection stays usable. ``timeout`` bounds each sentence's audio.
         """
         items = self._sentence_items(text_chunks, voice_id, prosody, style, override_language, timeout)
