@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Protocol
 from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
-from .._audio.playback import PlayAlong
 from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
 from .._deadline import deadline_after, expired, remaining
@@ -30,6 +29,7 @@ from .._errors import (
     DaisysWebsocketConnectError,
     DaisysWebsocketError,
 )
+from .._files import output_file
 from .._logging import redact_logs
 from .._synchronization import (
     Event,
@@ -38,10 +38,9 @@ from .._synchronization import (
     TextChunks,
     accept_callbacks,
     call,
-    run_blocking,
 )
 from .._websocket.connection import Connection, ConnectionLost, ConnectOptions, HandshakeRefused
-from .._websocket.output import AudioOut, WavTarget, wav_output
+from .._websocket.output import AudioOut, WavTarget
 from .._websocket.protocol import (
     END,
     AudioCallback,
@@ -52,6 +51,7 @@ from .._websocket.protocol import (
     StatusCallback,
     official_item,
 )
+from .playing import playing_along
 from .text_stream import sentence_items
 
 if TYPE_CHECKING:
@@ -517,9 +517,8 @@ class Websocket:
         play: bool | AudioOutput,
     ) -> list[Info]:
         """Write requests' items as one WAV (or raw PCM), playing along; the subtitles beside it; their statuses."""
-        player = PlayAlong(play) if play is not False else None
-        try:
-            with wav_output(file) as target:
+        with playing_along(play) as player:
+            with output_file(file) as target:
                 out = AudioOut(target, raw=raw)
                 for request_id, item in items:
                     if item is None:
@@ -529,12 +528,6 @@ class Websocket:
                 out.close()
                 if subtitles is not None:
                     write_subtitles(out.cues(), subtitles)
-            if player is not None:
-                run_blocking(player.finish)
-        except BaseException:
-            if player is not None:
-                player.stop()
-            raise
         return out.infos
 
     def _items(self, request_id: int, timeout: float | None) -> Iterator[tuple[str | None, Item]]:
