@@ -70,9 +70,11 @@ soak: setup
 	$(BIN)/python scripts/soak.py
 
 # This client against the official SDK and the floor, side by side in one table (prints figures, asserts nothing;
-# see BENCHMARKS.md). About 6 minutes; `make bench BENCH_ARGS=--quick` runs in under one.
+# see BENCHMARKS.md), then memory while audio moves and the frame decoders alone. About 6 minutes; `make bench BENCH_ARGS=--quick` runs in under one.
 bench: setup
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python scripts/bench_memory.py
+	$(BIN)/python scripts/bench_frames.py
 
 # Re-records every cassette (tests/cassettes) against a local emulator, then replays them all as CI does.
 CASSETTES := tests/cassettes

@@ -48,9 +48,9 @@ __all__ = [
 ]
 
 DEFAULT_JITTER_MS = 200
-# A WAV header longer than this is not one: stop waiting for the rest of it.
-MAX_HEADER = 64 * 1024
 """The audio buffered before playback starts: a few network chunks, short enough not to be heard as a delay."""
+MAX_HEADER = 64 * 1024
+"""A WAV header longer than this is not one: stop waiting for the rest of it."""
 BLOCK_MS = 40
 """The most audio handed to the output in one write, so that the buffer's view of what is left stays current."""
 
