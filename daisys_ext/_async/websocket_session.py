@@ -127,6 +127,7 @@ class AsyncWebsocket:
 
     @property
     def connected(self) -> bool:
+        """Whether a connection to a worker is open now (the session reconnects by itself when needed)."""
         ws = self._ws
         return ws is not None and ws.is_open
 

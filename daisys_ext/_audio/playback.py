@@ -85,9 +85,13 @@ class AudioOutput(Protocol):
     far has been played.
     """
 
-    def write(self, pcm: bytes) -> None: ...
+    def write(self, pcm: bytes) -> None:
+        """Play (or queue) these PCM bytes; may block until there is room."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Play what is queued, then release the output."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,7 @@ class NeuphonicClient:
 
     @property
     def sample_rate(self) -> int:
+        """The sample rate of the PCM the service sends, in Hz (mono, 16-bit)."""
         return wire.FORMAT.sample_rate
 
     @property
@@ -118,6 +119,7 @@ class NeuphonicClient:
 
     @property
     def connected(self) -> bool:
+        """Whether the websocket to Neuphonic is open now (one found closed is replaced before the next passage)."""
         return self._ws is not None and self._ws.is_open
 
     def __enter__(self) -> NeuphonicClient:
