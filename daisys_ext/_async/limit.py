@@ -48,7 +48,10 @@ class AsyncLimitTransport(httpx.AsyncBaseTransport):
         except BaseException:
             self._slots.release()
             raise
-        response.stream = AsyncReleasingStream(response.stream, self._slots)  # type: ignore[arg-type]
+        if response.is_closed:  # read already (a transport of the caller's may answer so): nothing to wait for
+            self._slots.release()
+        else:
+            response.stream = AsyncReleasingStream(response.stream, self._slots)  # type: ignore[arg-type]
         return response
 
     async def aclose(self) -> None:

@@ -49,7 +49,10 @@ class LimitTransport(httpx.BaseTransport):
         except BaseException:
             self._slots.release()
             raise
-        response.stream = ReleasingStream(response.stream, self._slots)  # type: ignore[arg-type]
+        if response.is_closed:  # read already (a transport of the caller's may answer so): nothing to wait for
+            self._slots.release()
+        else:
+            response.stream = ReleasingStream(response.stream, self._slots)  # type: ignore[arg-type]
         return response
 
     def close(self) -> None:
