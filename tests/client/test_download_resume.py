@@ -156,7 +156,7 @@ async def test_emulator_storage_honours_ranges(api: Api, ready: tuple[str, bytes
         whole = http.get(url)
         etag = whole.headers["etag"]
         assert whole.status_code == 200 and whole.content == audio and whole.headers["accept-ranges"] == "bytes"
-        assert etag.startswith('"') and etag.endswith('"') and len(etag) == 34  # an MD5, quoted, as S3 gives
+        assert etag.startswith('"') and etag.endswith('"') and len(etag) == 34  # 32 hex digits, quoted, as S3 gives
         part = http.get(url, headers={"Range": "bytes=100-"})
         assert part.status_code == 206 and part.content == audio[100:] and part.headers["etag"] == etag
         assert part.headers["content-range"] == f"bytes 100-{len(audio) - 1}/{len(audio)}"
