@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Any
 
 from ._exit import Exit, exit_code, one_line
 
@@ -32,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ui = Ui(quiet=bool(getattr(args, "quiet", False)))
     try:
-        return int(_handler(args.handler)(args, ui, TokenStore()))
+        return int(args.handler(args, ui, TokenStore()))
     except KeyboardInterrupt:
         print("\ndaisys: interrupted", file=sys.stderr)
         return Exit.INTERRUPTED
@@ -46,9 +44,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"daisys: error: {one_line(exc)}", file=sys.stderr, flush=True)
         return exit_code(exc)
-
-
-def _handler(where: str) -> Any:
-    """A command's function, ``module:function``, imported only when that command runs."""
-    module, _, function = where.partition(":")
-    return getattr(importlib.import_module(module), function)

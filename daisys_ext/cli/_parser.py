@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
-from typing import NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn
 
 from daisys_ext._version import __version__
 
-from ._exit import EXIT_CODES_HELP
+from . import _auth, _batch, _emulator, _resources, _say
+from ._exit import EXIT_CODES_HELP, UsageError
 from ._files import FORMATS
-from ._services import DEFAULT_SERVICE, SERVICES, option_dest
-from ._values import positive_int, prosody
+from ._say import SERVICES, option_dest
+
+if TYPE_CHECKING:
+    from ._store import TokenStore
+    from ._ui import Ui
+
+Handler = Callable[[argparse.Namespace, "Ui", "TokenStore"], int]
 
 STATUSES = ("waiting", "started", "progress_25", "progress_50", "progress_75", "ready", "error", "timeout")
 GENDERS = ("female", "male", "nonbinary")
@@ -42,6 +50,57 @@ environment:
 Every command has --help, with examples."""
 
 
+# The levels of each prosody model, as the service defines them (each from -10 to 10; 0 is the voice's own).
+PROSODY_MODELS = (
+    ("simple", ("pitch", "pace", "expression")),
+    ("affect", ("pitch", "pace", "valence", "dominance", "arousal")),
+    ("signal", ("pitch", "pace", "tilt", "pitch_range")),
+)
+
+
+def prosody(text: str) -> dict[str, int]:
+    """``pace=-3,pitch=2,expression=10``: the levels of the first prosody model that has every key; 0 for the rest."""
+    levels: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        key = key.strip().lower().replace("-", "_")
+        if not sep or not key:
+            raise argparse.ArgumentTypeError(f"{item!r} is not NAME=LEVEL (e.g. pace=-3,pitch=2)")
+        try:
+            levels[key] = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{key}={value.strip()!r}: the level must be an integer") from None
+        if not -10 <= levels[key] <= 10:
+            raise argparse.ArgumentTypeError(f"{key}={levels[key]}: levels go from -10 to 10")
+    if not levels:
+        raise argparse.ArgumentTypeError("give at least one NAME=LEVEL (e.g. pace=-3)")
+    for _, fields in PROSODY_MODELS:
+        if set(levels) <= set(fields):
+            return {name: levels.get(name, 0) for name in fields}
+    known = sorted({name for _, fields in PROSODY_MODELS for name in fields})
+    unknown = sorted(set(levels) - set(known))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"no level called {', '.join(unknown)}; the levels are: {', '.join(known)}")
+    raise argparse.ArgumentTypeError(
+        f"{', '.join(sorted(levels))} are not the levels of one prosody model; the levels are: {', '.join(known)}"
+    )
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
+    return value
+
+
+def names(text: str) -> list[str]:
+    """``--style narrator,calm`` (and ``--style narrator --style calm``): the names, in order."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, with a usage error on one line (and exit 2)."""
 
@@ -50,7 +109,12 @@ class Parser(argparse.ArgumentParser):
 
 
 def _add(
-    commands: argparse._SubParsersAction[Parser], name: str, summary: str, epilog: str, handler: str, common: Parser
+    commands: argparse._SubParsersAction[Parser],
+    name: str,
+    summary: str,
+    epilog: str,
+    handler: Handler | None,
+    common: Parser,
 ) -> Parser:
     parser = commands.add_parser(
         name,
@@ -60,7 +124,8 @@ def _add(
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    parser.set_defaults(handler=handler)
+    if handler is not None:
+        parser.set_defaults(handler=handler)
     return parser
 
 
@@ -89,17 +154,17 @@ def build() -> Parser:
     python = platform.python_version()
     parser.add_argument("--version", action="version", version=f"daisys {__version__} (daisys-ext, Python {python})")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=Parser)
-    _say(commands, common)
+    _say_parser(commands, common)
     _listings(commands, common)
     _voice(commands, common)
     _take(commands, common)
-    _batch(commands, common)
+    _batch_parser(commands, common)
     _login(commands, common)
-    _emulator(commands, common)
+    _emulator_parser(commands, common)
     return parser
 
 
-def _say(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
+def _say_parser(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
     say = _add(
         commands,
         "say",
@@ -115,14 +180,17 @@ def _say(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
 
 A TEXT argument is one take over REST (its status shown while it is made); text from a file
 or a pipe, --stream, --play and --subtitles go over a websocket, sentence by sentence, so
-audio starts before all the text is read (WAV only). The file is written atomically.
+audio starts before all the text is read (WAV only). The file is written atomically. The
+format is --format, else -o's extension (.wav, .mp3, .flac, .m4a, .webm), else wav; one the
+service cannot give is refused before any take is made. -o - on a terminal is refused: give
+-o FILE, or pipe it.
 
 --service vivoka (Vivoka's local voice synthesis: $VIVOKA_URL, else http://localhost:39806)
 reads the whole text first; --voice is one of its voice ids (default: its first voice).
 --service neuphonic (its API key in $NEUPHONIC_API_KEY) sends text from a file or a pipe as
 it is read; --language picks its language (default en). Both give WAV only and take no
 --prosody, --style or --subtitles; Neuphonic takes no --voice.""",
-        "daisys_ext.cli._say:run",
+        _say.run,
         common,
     )
     say.add_argument("text", nargs="?", metavar="TEXT", help="the text; - reads it from standard input")
@@ -144,7 +212,9 @@ it is read; --language picks its language (default en). Both give WAV only and t
         help="levels from -10 to 10: pitch, pace, expression (simple); valence, dominance, arousal (affect); "
         "tilt, pitch_range (signal)",
     )
-    say.add_argument("--style", action="append", metavar="STYLE", help="a style of the model (e.g. narrator)")
+    say.add_argument(
+        "--style", action="extend", type=names, metavar="STYLE", help="a style of the model (e.g. narrator)"
+    )
     say.add_argument("--language", metavar="CODE", help="speak in this language (e.g. en-GB) whatever the voice's")
     say.add_argument(
         "--stream", action="store_true", help="over a websocket, sentence by sentence: the least time to first audio"
@@ -154,7 +224,7 @@ it is read; --language picks its language (default en). Both give WAV only and t
     say.add_argument(
         "--service",
         choices=tuple(SERVICES),
-        default=DEFAULT_SERVICE,
+        default="daisys",
         help="the text-to-speech service (default: %(default)s)",
     )
     vivoka = say.add_argument_group("--service vivoka")
@@ -189,7 +259,7 @@ def _listings(commands: argparse._SubParsersAction[Parser], common: Parser) -> N
         "models",
         "List the text-to-speech models.",
         "  daisys models\n  daisys models --json | jq -r '.[].name'",
-        "daisys_ext.cli._resources:models",
+        _resources.models,
         common,
     )
     _json(models, "the models")
@@ -198,7 +268,7 @@ def _listings(commands: argparse._SubParsersAction[Parser], common: Parser) -> N
         "voices",
         "List the account's voices, newest first.",
         "  daisys voices\n  daisys voices --length 5 --json",
-        "daisys_ext.cli._resources:voices",
+        _resources.voices,
         common,
     )
     voices.add_argument("--length", type=positive_int, metavar="N", help="at most N voices")
@@ -208,7 +278,7 @@ def _listings(commands: argparse._SubParsersAction[Parser], common: Parser) -> N
         "takes",
         "List the account's takes, newest first.",
         "  daisys takes\n  daisys takes --length 5 --status ready\n  daisys takes --status error --json",
-        "daisys_ext.cli._resources:takes",
+        _resources.takes,
         common,
     )
     takes.add_argument("--length", type=positive_int, default=20, metavar="N", help="at most N takes (default: 20)")
@@ -220,9 +290,9 @@ def _voice(commands: argparse._SubParsersAction[Parser], common: Parser) -> None
     voice = _add(
         commands,
         "voice",
-        "Create or delete a voice.",
-        "  daisys voice create Lucy --model shakespeare --gender female\n  daisys voice delete v01h...",
-        "",
+        "Create a voice (voice create), or delete one by its id or name (voice delete).",
+        "  daisys voice create Lucy --model shakespeare --gender female\n  daisys voice delete Lucy",
+        None,
         common,
     )
     actions = voice.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
@@ -232,7 +302,7 @@ def _voice(commands: argparse._SubParsersAction[Parser], common: Parser) -> None
         "Create a voice, and wait until it is ready.",
         "  daisys voice create Lucy --model shakespeare --gender female\n"
         "  daisys voice create Sam --model theatrical-v2 --gender nonbinary --description 'warm, slow' --json",
-        "daisys_ext.cli._resources:voice_create",
+        _resources.voice_create,
         common,
     )
     create.add_argument("name", metavar="NAME", help="the voice's name")
@@ -243,12 +313,12 @@ def _voice(commands: argparse._SubParsersAction[Parser], common: Parser) -> None
     delete = _add(
         actions,
         "delete",
-        "Delete a voice.",
-        "  daisys voice delete v01h...",
-        "daisys_ext.cli._resources:voice_delete",
+        "Delete a voice, by its id or its name.",
+        "  daisys voice delete v01h...\n  daisys voice delete Lucy            # refused if two voices are named Lucy",
+        _resources.voice_delete,
         common,
     )
-    delete.add_argument("voice_id", metavar="ID", help="the voice's id (see `daisys voices`)")
+    delete.add_argument("voice", metavar="ID|NAME", help="the voice's id or name (see `daisys voices`)")
     _json(delete, "the deleted voice")
 
 
@@ -256,18 +326,18 @@ def _take(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
     take = _add(
         commands,
         "take",
-        "Download or delete a take.",
+        "Save a take's audio to a file (take audio), or delete a take (take delete).",
         "  daisys take audio t01h... -o hello.mp3\n  daisys take delete t01h...",
-        "",
+        None,
         common,
     )
     actions = take.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
     audio = _add(
         actions,
         "audio",
-        "Download a take's audio (waiting until it is ready).",
+        "Save a take's audio to a file or standard output (waiting until the take is ready).",
         "  daisys take audio t01h... -o hello.wav\n  daisys take audio t01h... --format mp3 -o - > hello.mp3",
-        "daisys_ext.cli._resources:take_audio",
+        _resources.take_audio,
         common,
     )
     audio.add_argument("take_id", metavar="ID", help="the take's id (see `daisys takes`)")
@@ -279,14 +349,14 @@ def _take(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
         "delete",
         "Delete a take.",
         "  daisys take delete t01h...",
-        "daisys_ext.cli._resources:take_delete",
+        _resources.take_delete,
         common,
     )
     delete.add_argument("take_id", metavar="ID", help="the take's id (see `daisys takes`)")
     _json(delete, "the deleted take")
 
 
-def _batch(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
+def _batch_parser(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
     batch = _add(
         commands,
         "batch",
@@ -300,9 +370,11 @@ A .txt file gives a take per non-blank line; a .jsonl file an object per line wi
 and optional "voice" and "name"; a .csv file a row per take, its header naming a text
 column (voice and name optional). Files are named by "name", else by line number and first
 words. Each file is written atomically, so a rerun skips the files already there and makes
-only the rest (--force makes them all again). Exit status: 0 when all are done, else the
+only the rest (--force makes them all again). Each take's id is noted in DIR/.daisys-batch.jsonl
+as soon as it is asked for: a rerun after Ctrl-C or a kill downloads those takes instead of
+making them again (the journal goes when all is done). Exit status: 0 when all are done, else the
 failures' code when they share one (1: a take failed), else 1.""",
-        "daisys_ext.cli._batch:run",
+        _batch.run,
         common,
     )
     batch.add_argument("file", metavar="FILE", help="the lines, .jsonl or .csv file; - for lines on standard input")
@@ -330,12 +402,14 @@ def _login(commands: argparse._SubParsersAction[Parser], common: Parser) -> None
 The tokens go to tokens.json in $DAISYS_CONFIG_DIR, else $XDG_CONFIG_HOME/daisys, else
 ~/.config/daisys (%APPDATA%\\daisys on Windows), readable by you only, one entry per service
 URL; later commands renew them and write them back. DAISYS_* credentials win over them.""",
-        "daisys_ext.cli._auth:login",
+        _login_checked,
         common,
     )
     login.add_argument("--email", help="the account's email (default: $DAISYS_EMAIL, else asked)")
     login.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input (a pipe or a file)"
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (a pipe or a file); the email from --email or $DAISYS_EMAIL",
     )
     _json(login, "where the tokens are")
     logout = _add(
@@ -343,13 +417,20 @@ URL; later commands renew them and write them back. DAISYS_* credentials win ove
         "logout",
         "Revoke the stored tokens and remove them.",
         "  daisys logout",
-        "daisys_ext.cli._auth:logout",
+        _auth.logout,
         common,
     )
     _json(logout, "what was done")
 
 
-def _emulator(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
+def _login_checked(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
+    """``daisys login``; with --password-stdin, standard input holds the password, so the email must be given."""
+    if args.password_stdin and not (args.email or os.environ.get("DAISYS_EMAIL")):
+        raise UsageError("--password-stdin reads only the password: give the email with --email or $DAISYS_EMAIL")
+    return _auth.login(args, ui, store)
+
+
+def _emulator_parser(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
     emulator = _add(
         commands,
         "emulator",
@@ -360,8 +441,9 @@ def _emulator(commands: argparse._SubParsersAction[Parser], common: Parser) -> N
 
 It prints the environment variables (DAISYS_API_URL, DAISYS_AUTH_URL, DAISYS_EMAIL,
 DAISYS_PASSWORD) that point `daisys` and daisys_ext at it. Every knob of the emulator:
-python -m daisys_ext.testing --help. Ctrl-C stops it.""",
-        "daisys_ext.cli._emulator:run",
+python -m daisys_ext.testing --help. It says which audio formats it gives: all five with
+the emulator extra (PyAV), else WAV only. Ctrl-C stops it.""",
+        _emulator.run,
         common,
     )
     emulator.add_argument("--port", type=int, help="the API's port on 127.0.0.1 (default: any free one)")

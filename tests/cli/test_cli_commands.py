@@ -201,7 +201,10 @@ def test_voice_delete(cli: Cli, client: Client) -> None:
     [
         (("say", "Hi", "--prosody", "pace=20"), "pace=20: levels go from -10 to 10"),
         (("say", "Hi", "--prosody", "speed=1"), "no level called speed"),
-        (("say", "Hi", "--format", "mp3", "--stream"), "--stream give WAV audio"),
+        (("say", "Hi", "--format", "mp3", "--stream"), "--stream gives WAV audio, not mp3 (--format mp3): use wav"),
+        (("say", "Hi", "--stream", "--play", "-o", "x.mp3"), "--stream and --play give WAV audio, not mp3 (-o x.mp3)"),
+        (("say", "Hi", "-o", "out.ogg"), "-o out.ogg: .ogg is not an audio format daisys writes"),
+        (("take", "audio", "t01", "-o", "x.mp3", "--format", "wav"), "-o x.mp3 names mp3 audio, but --format wav"),
         (("say", "Hi", "-o", "-", "--json"), "choose one"),
         (("say", "Hi", "--service", "acapela"), "invalid choice: 'acapela'"),
         (("say", "-f", "missing.txt"), "-f missing.txt: no such file"),

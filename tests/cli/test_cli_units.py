@@ -21,12 +21,12 @@ from daisys_ext import (
     DaisysTimeoutError,
     DaisysValidationError,
 )
-from daisys_ext.cli._batch_input import Item, file_names, read_items
+from daisys_ext.cli._batch import Item, file_names, read_items
 from daisys_ext.cli._exit import CliError, Exit, exit_code, one_line
-from daisys_ext.cli._files import format_of, human_size, slug
+from daisys_ext.cli._files import audio_format, human_size, slug, status_words
+from daisys_ext.cli._parser import prosody
 from daisys_ext.cli._store import StoredTokens, TokenStore
-from daisys_ext.cli._ui import Ui
-from daisys_ext.cli._values import prosody
+from daisys_ext.cli._ui import Ui, fixed_width
 
 
 def test_prosody_levels_pick_their_model_and_fill_the_rest() -> None:
@@ -52,8 +52,14 @@ def test_file_names_and_formats() -> None:
         "a-very-long-sentence-that-goes-on-and-on"
     )
     assert slug("!!!") == "speech"
-    assert format_of("out.MP3", None) == "mp3" and format_of("out.ogg", None) == "wav"
-    assert format_of("out.mp3", "flac") == "flac" and format_of("-", None) == "wav"
+    assert audio_format("out.MP3", None) == ("mp3", "-o out.MP3") and audio_format("-", None)[0] == "wav"
+    assert audio_format("out", None)[0] == "wav" and audio_format("out.dat", "flac") == ("flac", "--format flac")
+    with pytest.raises(CliError, match=r"-o out.ogg: .ogg is not an audio format daisys writes"):
+        audio_format("out.ogg", None)
+    with pytest.raises(CliError, match="-o out.mp3 names mp3 audio, but --format flac was given"):
+        audio_format("out.mp3", "flac")
+    assert status_words("progress_25") == "generating, 25 %" and status_words("ready") == "ready"
+    assert fixed_width("short", 8) == "short   " and fixed_width("a-long-file-name.wav", 8) == "a-long-…"
     assert human_size(999) == "999 B" and human_size(207_400) == "207.4 kB" and human_size(3_100_000) == "3.1 MB"
     items = [Item(1, "First."), Item(12, "Twelfth line."), Item(3, "x", name="../intro"), Item(4, "y", name="b.wav")]
     assert file_names(items, "wav") == ["001-first.wav", "012-twelfth-line.wav", "intro.wav", "b.wav"]
