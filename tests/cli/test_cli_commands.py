@@ -184,16 +184,32 @@ def test_takes_take_audio_and_take_delete(cli: Cli, workdir: Path, client: Clien
         assert gone.error.startswith("daisys: error: ") and "404" in gone.error
 
 
-def test_voice_delete(cli: Cli, client: Client) -> None:
+def test_voice_delete_by_id_or_name_and_ambiguous_names(cli: Cli, client: Client) -> None:
     voice = client.generate_voice(name="Shortlived", model="shakespeare", gender="male")
-    done, unknown = run_all(
-        cli, ("voice", "delete", voice.voice_id, "--json"), ("say", "Hi", "--voice", "Nobody", "-q")
+    named = client.generate_voice(name="By Name", model="shakespeare", gender="male")
+    twins = [client.generate_voice(name="Twin", model="shakespeare", gender="female") for _ in range(2)]
+    done, by_name, unknown, ambiguous, say_ambiguous = run_all(
+        cli,
+        ("voice", "delete", voice.voice_id, "--json"),
+        ("voice", "delete", "by name"),
+        ("say", "Hi", "--voice", "Nobody", "-q"),
+        ("voice", "delete", "twin"),
+        ("say", "Hi", "--voice", "Twin", "-q"),
     )
     assert done.returncode == 0 and done.json()["voice"]["voice_id"] == voice.voice_id
+    assert by_name.returncode == 0 and by_name.stdout == f"Deleted voice By Name ({named.voice_id}).\n"
     again = cli("voice", "delete", voice.voice_id)
-    assert again.returncode == 4 and "not found" in again.error
+    assert again.returncode == 4 and f"No voice with the id or name {voice.voice_id!r}" in again.error
     assert unknown.returncode == 4
     assert unknown.error == "daisys: error: No voice with the id or name 'Nobody'; `daisys voices` lists them."
+    for refused in (ambiguous, say_ambiguous):  # two voices of that name: neither picked, both named
+        assert refused.returncode == 2, refused
+        assert "2 voices are named" in refused.error and "give the id of one" in refused.error
+        assert all(twin.voice_id in refused.error for twin in twins)
+    left = {v.voice_id for v in client.get_voices()}
+    assert {twin.voice_id for twin in twins} <= left and named.voice_id not in left
+    for twin in twins:
+        client.delete_voice(twin.voice_id)
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def test_file_names_and_formats() -> None:
     assert audio_format("out", None)[0] == "wav" and audio_format("out.dat", "flac") == ("flac", "--format flac")
     with pytest.raises(CliError, match=r"-o out.ogg: .ogg is not an audio format daisys writes"):
         audio_format("out.ogg", None)
-    with pytest.raises(CliError, match="-o out.mp3 names mp3 audio, but --format flac was given"):
+    with pytest.raises(CliError, match=r"-o out\.mp3 names mp3 audio, but --format flac was given"):
         audio_format("out.mp3", "flac")
     assert status_words("progress_25") == "generating, 25 %" and status_words("ready") == "ready"
     assert fixed_width("short", 8) == "short   " and fixed_width("a-long-file-name.wav", 8) == "a-long-…"
