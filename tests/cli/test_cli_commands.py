@@ -57,6 +57,12 @@ def test_every_command_has_help_with_an_example_and_the_exit_codes() -> None:
         text = parser.format_help()
         assert "examples:\n  daisys " in text, path
         assert "5  server or network error" in text, path
+    # A command of actions names them in its summary, as they are typed.
+    assert (
+        "(take audio)" in found["daisys take"].format_help() and "(take delete)" in found["daisys take"].format_help()
+    )
+    assert "(voice create)" in found["daisys voice"].format_help()
+    assert "ID|NAME" in found["daisys voice delete"].format_help()
 
 
 def test_no_voice_yet(cli: Cli) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -21,6 +24,7 @@ from daisys_ext import (
     DaisysTimeoutError,
     DaisysValidationError,
 )
+from daisys_ext._files import atomic_file, temporary_names
 from daisys_ext.cli._batch import Item, file_names, read_items
 from daisys_ext.cli._exit import CliError, Exit, exit_code, one_line
 from daisys_ext.cli._files import audio_format, human_size, slug, status_words
@@ -143,3 +147,30 @@ def test_plain_table_and_json() -> None:
     out.truncate()
     ui.json({"a": "é"})
     assert out.getvalue() == '{\n  "a": "é"\n}\n'
+
+
+def test_atomic_file_modes_and_no_umask_read_at_import(tmp_path: Path) -> None:
+    # Reading the umask sets it (a race with other threads): importing the library or the command must not.
+    code = "import os; os.umask = None; import daisys_ext._files, daisys_ext.cli._main, daisys_ext.cli._parser"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    old = os.umask(0o027)
+    try:
+        with atomic_file(tmp_path / "new.wav") as out:
+            out.write(b"new")
+        kept = tmp_path / "kept.wav"
+        kept.write_bytes(b"old")
+        kept.chmod(0o604)
+        with atomic_file(kept) as out:
+            out.write(b"replaced")
+        with atomic_file(tmp_path / "secret.json", mode=0o600) as out:
+            out.write(b"{}")
+        with pytest.raises(RuntimeError), atomic_file(tmp_path / "broken.wav") as out:
+            out.write(b"half")
+            assert temporary_names(tmp_path / "broken.wav")  # the temporary file, while it is written
+            raise RuntimeError
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.wav").stat().st_mode) == 0o640  # an ordinary new file's
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o604 and kept.read_bytes() == b"replaced"
+    assert stat.S_IMODE((tmp_path / "secret.json").stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.wav", "new.wav", "secret.json"]
