@@ -7,7 +7,6 @@ import io
 import mmap
 import os
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -27,7 +26,7 @@ def atomic_file(path: str | os.PathLike[str], mode: int | None = None) -> Iterat
     keeps the mode of the one it replaces, or gets an ordinary new file's (the umask's).
     """
     target = Path(path)
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+    temporary = target.with_name(f".{target.name}.{os.urandom(6).hex()}.part")
     # Created with the mode asked for (the OS applies the umask), so the umask is never read: reading it sets it.
     created = 0o666 if mode is None else mode
     handle = open(temporary, "xb", opener=lambda name, flags: os.open(name, flags, created))  # noqa: SIM115 - closed below

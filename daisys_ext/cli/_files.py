@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -189,6 +188,8 @@ def audio_target(output: str | None) -> Iterator[BinaryIO]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
     elif output is None:
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="daisys-") as folder, open(Path(folder) / "say.wav", "w+b") as out:
             yield out
     else:

@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import os
 import platform
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from daisys_ext._version import __version__
 
-from . import _auth, _batch, _emulator, _resources, _say
-from ._exit import EXIT_CODES_HELP, UsageError
+from ._exit import EXIT_CODES_HELP
 from ._files import FORMATS
-from ._say import SERVICES, option_dest
 
-if TYPE_CHECKING:
-    from ._store import TokenStore
-    from ._ui import Ui
+SERVICES = ("daisys", "vivoka", "neuphonic")
+"""The services ``say --service`` speaks with (`_say.SPEAKERS`)."""
 
-Handler = Callable[[argparse.Namespace, "Ui", "TokenStore"], int]
+SERVICE_OPTIONS: dict[str, tuple[str, str]] = {
+    "--vivoka-url": ("vivoka", "url"),
+    "--neuphonic-url": ("neuphonic", "url"),
+    "--region": ("neuphonic", "region"),
+    "--speed": ("neuphonic", "speed"),
+    "--temperature": ("neuphonic", "temperature"),
+}
+"""An option of one service only -> (that service, its name in `SayRequest.options`)."""
+
+
+def option_dest(flag: str) -> str:
+    """Where argparse keeps a service's own option: ``--region`` -> ``neuphonic_region``."""
+    service, name = SERVICE_OPTIONS[flag]
+    return f"{service}_{name}"
+
 
 STATUSES = ("waiting", "started", "progress_25", "progress_50", "progress_75", "ready", "error", "timeout")
 GENDERS = ("female", "male", "nonbinary")
@@ -113,7 +122,6 @@ def _add(
     name: str,
     summary: str,
     epilog: str,
-    handler: Handler | None,
     common: Parser,
 ) -> Parser:
     parser = commands.add_parser(
@@ -124,8 +132,6 @@ def _add(
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    if handler is not None:
-        parser.set_defaults(handler=handler)
     return parser
 
 
@@ -190,7 +196,6 @@ reads the whole text first; --voice is one of its voice ids (default: its first 
 --service neuphonic (its API key in $NEUPHONIC_API_KEY) sends text from a file or a pipe as
 it is read; --language picks its language (default en). Both give WAV only and take no
 --prosody, --style or --subtitles; Neuphonic takes no --voice.""",
-        _say.run,
         common,
     )
     say.add_argument("text", nargs="?", metavar="TEXT", help="the text; - reads it from standard input")
@@ -259,7 +264,6 @@ def _listings(commands: argparse._SubParsersAction[Parser], common: Parser) -> N
         "models",
         "List the text-to-speech models.",
         "  daisys models\n  daisys models --json | jq -r '.[].name'",
-        _resources.models,
         common,
     )
     _json(models, "the models")
@@ -268,7 +272,6 @@ def _listings(commands: argparse._SubParsersAction[Parser], common: Parser) -> N
         "voices",
         "List the account's voices, newest first.",
         "  daisys voices\n  daisys voices --length 5 --json",
-        _resources.voices,
         common,
     )
     voices.add_argument("--length", type=positive_int, metavar="N", help="at most N voices")
@@ -278,7 +281,6 @@ def _listings(commands: argparse._SubParsersAction[Parser], common: Parser) -> N
         "takes",
         "List the account's takes, newest first.",
         "  daisys takes\n  daisys takes --length 5 --status ready\n  daisys takes --status error --json",
-        _resources.takes,
         common,
     )
     takes.add_argument("--length", type=positive_int, default=20, metavar="N", help="at most N takes (default: 20)")
@@ -292,7 +294,6 @@ def _voice(commands: argparse._SubParsersAction[Parser], common: Parser) -> None
         "voice",
         "Create a voice (voice create), or delete one by its id or name (voice delete).",
         "  daisys voice create Lucy --model shakespeare --gender female\n  daisys voice delete Lucy",
-        None,
         common,
     )
     actions = voice.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
@@ -302,7 +303,6 @@ def _voice(commands: argparse._SubParsersAction[Parser], common: Parser) -> None
         "Create a voice, and wait until it is ready.",
         "  daisys voice create Lucy --model shakespeare --gender female\n"
         "  daisys voice create Sam --model theatrical-v2 --gender nonbinary --description 'warm, slow' --json",
-        _resources.voice_create,
         common,
     )
     create.add_argument("name", metavar="NAME", help="the voice's name")
@@ -315,7 +315,6 @@ def _voice(commands: argparse._SubParsersAction[Parser], common: Parser) -> None
         "delete",
         "Delete a voice, by its id or its name.",
         "  daisys voice delete v01h...\n  daisys voice delete Lucy            # refused if two voices are named Lucy",
-        _resources.voice_delete,
         common,
     )
     delete.add_argument("voice", metavar="ID|NAME", help="the voice's id or name (see `daisys voices`)")
@@ -328,7 +327,6 @@ def _take(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
         "take",
         "Save a take's audio to a file (take audio), or delete a take (take delete).",
         "  daisys take audio t01h... -o hello.mp3\n  daisys take delete t01h...",
-        None,
         common,
     )
     actions = take.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
@@ -337,7 +335,6 @@ def _take(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
         "audio",
         "Save a take's audio to a file or standard output (waiting until the take is ready).",
         "  daisys take audio t01h... -o hello.wav\n  daisys take audio t01h... --format mp3 -o - > hello.mp3",
-        _resources.take_audio,
         common,
     )
     audio.add_argument("take_id", metavar="ID", help="the take's id (see `daisys takes`)")
@@ -349,7 +346,6 @@ def _take(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
         "delete",
         "Delete a take.",
         "  daisys take delete t01h...",
-        _resources.take_delete,
         common,
     )
     delete.add_argument("take_id", metavar="ID", help="the take's id (see `daisys takes`)")
@@ -374,7 +370,6 @@ only the rest (--force makes them all again). Each take's id is noted in DIR/.da
 as soon as it is asked for: a rerun after Ctrl-C or a kill downloads those takes instead of
 making them again (the journal goes when all is done). Exit status: 0 when all are done, else the
 failures' code when they share one (1: a take failed), else 1.""",
-        _batch.run,
         common,
     )
     batch.add_argument("file", metavar="FILE", help="the lines, .jsonl or .csv file; - for lines on standard input")
@@ -402,7 +397,6 @@ def _login(commands: argparse._SubParsersAction[Parser], common: Parser) -> None
 The tokens go to tokens.json in $DAISYS_CONFIG_DIR, else $XDG_CONFIG_HOME/daisys, else
 ~/.config/daisys (%APPDATA%\\daisys on Windows), readable by you only, one entry per service
 URL; later commands renew them and write them back. DAISYS_* credentials win over them.""",
-        _login_checked,
         common,
     )
     login.add_argument("--email", help="the account's email (default: $DAISYS_EMAIL, else asked)")
@@ -417,17 +411,9 @@ URL; later commands renew them and write them back. DAISYS_* credentials win ove
         "logout",
         "Revoke the stored tokens and remove them.",
         "  daisys logout",
-        _auth.logout,
         common,
     )
     _json(logout, "what was done")
-
-
-def _login_checked(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
-    """``daisys login``; with --password-stdin, standard input holds the password, so the email must be given."""
-    if args.password_stdin and not (args.email or os.environ.get("DAISYS_EMAIL")):
-        raise UsageError("--password-stdin reads only the password: give the email with --email or $DAISYS_EMAIL")
-    return _auth.login(args, ui, store)
 
 
 def _emulator_parser(commands: argparse._SubParsersAction[Parser], common: Parser) -> None:
@@ -443,7 +429,6 @@ It prints the environment variables (DAISYS_API_URL, DAISYS_AUTH_URL, DAISYS_EMA
 DAISYS_PASSWORD) that point `daisys` and daisys_ext at it. Every knob of the emulator:
 python -m daisys_ext.testing --help. It says which audio formats it gives: all five with
 the emulator extra (PyAV), else WAV only. Ctrl-C stops it.""",
-        _emulator.run,
         common,
     )
     emulator.add_argument("--port", type=int, help="the API's port on 127.0.0.1 (default: any free one)")

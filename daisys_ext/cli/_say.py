@@ -1,11 +1,10 @@
 """``daisys say``: text to speech into a file, standard output or the speakers, by the service ``--service`` names.
 
-A service is a function ``(SayRequest, Ui, TokenStore) -> SayResult`` in `SERVICES`: Daisys
-(`_say_daisys`), Vivoka and Neuphonic (`_say_peers`). ``--service`` takes its choices from
-there. A service refuses what it cannot honour with a `UsageError` (`refuse` does it for the
-common options) before it connects. Options of one service only (``--vivoka-url``,
-``--region``, ...) are named in `SERVICE_OPTIONS`; the chosen service finds them in
-`SayRequest.options`, and another service's is a usage error.
+A service is a function ``(SayRequest, Ui, TokenStore) -> SayResult`` in `SPEAKERS`: Daisys
+(`_say_daisys`), Vivoka and Neuphonic (`_say_peers`). It refuses what it cannot honour with a
+`UsageError` (`refuse` does it for the common options) before it connects. Options of one
+service only (``--vivoka-url``, ``--region``, ...) are named in `_parser.SERVICE_OPTIONS`; the
+chosen service finds them in `SayRequest.options`, and another service's is a usage error.
 """
 
 from __future__ import annotations
@@ -22,25 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from ._exit import CliError, Exit, UsageError
 from ._files import audio_format, refuse_terminal, slug, unused_path, written
+from ._parser import SERVICE_OPTIONS, option_dest
 
 if TYPE_CHECKING:
     from ._store import TokenStore
     from ._ui import Ui
-
-SERVICE_OPTIONS: dict[str, tuple[str, str]] = {
-    "--vivoka-url": ("vivoka", "url"),
-    "--neuphonic-url": ("neuphonic", "url"),
-    "--region": ("neuphonic", "region"),
-    "--speed": ("neuphonic", "speed"),
-    "--temperature": ("neuphonic", "temperature"),
-}
-"""An option of one service only -> (that service, its name in `SayRequest.options`)."""
-
-
-def option_dest(flag: str) -> str:
-    """Where argparse keeps a service's own option: ``--region`` -> ``neuphonic_region``."""
-    service, name = SERVICE_OPTIONS[flag]
-    return f"{service}_{name}"
 
 
 @dataclass(frozen=True)
@@ -167,19 +152,19 @@ def _neuphonic(request: SayRequest, ui: Ui, store: TokenStore) -> SayResult:
     return neuphonic(request, ui)
 
 
-SERVICES: dict[str, Callable[[SayRequest, Ui, TokenStore], SayResult]] = {
+SPEAKERS: dict[str, Callable[[SayRequest, Ui, TokenStore], SayResult]] = {
     "daisys": _daisys,
     "vivoka": _vivoka,
     "neuphonic": _neuphonic,
 }
-"""Service name -> what speaks with it (its module imported only when chosen)."""
+"""Service name (`_parser.SERVICES`) -> what speaks with it (its module imported only when chosen)."""
 
 
 def run(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     request = build_request(args)
     if request.play:
         require_playback()
-    result = SERVICES[args.service](request, ui, store)
+    result = SPEAKERS[args.service](request, ui, store)
     if args.json:
         ui.json(result.as_json())
         return Exit.OK
