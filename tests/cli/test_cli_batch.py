@@ -8,7 +8,7 @@ import subprocess
 import time
 import wave
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -109,6 +109,22 @@ def takes_saying(client: Client, texts: list[str]) -> Counter[str]:
     return counts
 
 
+def batch_until(cli: Cli, name: str, concurrency: int, ready: Callable[[], bool]) -> subprocess.Popen[str]:
+    """`daisys batch name` started, once ``ready()`` (at most 30 s): for a test to stop it there."""
+    running = subprocess.Popen(
+        [*COMMAND, "batch", name, "--concurrency", str(concurrency)],
+        cwd=cli.cwd,
+        env=cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return running
+
+
 def test_an_interrupted_batch_leaves_no_half_written_file_and_resumes(
     cli: Cli, workdir: Path, client: Client, emulator: Emulator
 ) -> None:
@@ -117,17 +133,7 @@ def test_an_interrupted_batch_leaves_no_half_written_file_and_resumes(
     out = workdir / "long"
     emulator.take_seconds = 1.0  # the takes asked for after the first two files are in flight at Ctrl-C
     try:
-        running = subprocess.Popen(
-            [*COMMAND, "batch", "long.txt", "--concurrency", "2"],
-            cwd=workdir,
-            env=cli.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 30
-        while not (out.is_dir() and len(list(out.glob("*.wav"))) >= 2) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        running = batch_until(cli, "long.txt", 2, lambda: out.is_dir() and len(list(out.glob("*.wav"))) >= 2)
         time.sleep(0.2)
         running.send_signal(signal.SIGINT)
         stdout, stderr = running.communicate(timeout=20)
@@ -157,18 +163,9 @@ def test_a_batch_killed_outright_makes_no_take_twice_on_its_rerun(
     journal = workdir / "killed" / JOURNAL
     emulator.take_seconds = 1.0  # three takes generating when the kill comes, none ready
     try:
-        running = subprocess.Popen(
-            [*COMMAND, "batch", "killed.txt", "--concurrency", "3"],
-            cwd=workdir,
-            env=cli.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while not (journal.is_file() and journal.read_text().count("\n") >= 3) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        running = batch_until(cli, "killed.txt", 3, lambda: journal.is_file() and journal.read_text().count("\n") >= 3)
         running.kill()  # SIGKILL: nothing runs after it
-        running.wait(timeout=10)
+        running.communicate(timeout=10)
         assert sum(takes_saying(client, texts).values()) == 3 == len(journal.read_text().splitlines())
         assert not list(journal.parent.glob("*.wav"))
 
