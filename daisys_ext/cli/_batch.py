@@ -152,10 +152,11 @@ class Journal:
         self._lock = threading.Lock()
         self._out: TextIO | None = None
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            lines = []
-        for line in lines:
+            text = ""
+        self._torn = bool(text) and not text.endswith("\n")  # the last line, cut by a kill: the next goes below
+        for line in text.splitlines():
             try:
                 entry = json.loads(line)
                 self.takes[entry["file"]] = (entry["key"], entry["take_id"])
@@ -168,6 +169,7 @@ class Journal:
             self.takes[name] = (key, take_id)
             if self._out is None:
                 self._out = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed by `close`
+                line = "\n" + line if self._torn else line
             self._out.write(line)
             self._out.flush()
             os.fsync(self._out.fileno())

@@ -25,7 +25,7 @@ from daisys_ext import (
     DaisysValidationError,
 )
 from daisys_ext._files import atomic_file, temporary_names
-from daisys_ext.cli._batch import Item, file_names, read_items
+from daisys_ext.cli._batch import JOURNAL, Item, Journal, file_names, read_items
 from daisys_ext.cli._exit import CliError, Exit, exit_code, one_line
 from daisys_ext.cli._files import audio_format, human_size, slug, status_words
 from daisys_ext.cli._parser import prosody
@@ -174,3 +174,14 @@ def test_atomic_file_modes_and_no_umask_read_at_import(tmp_path: Path) -> None:
     assert stat.S_IMODE(kept.stat().st_mode) == 0o604 and kept.read_bytes() == b"replaced"
     assert stat.S_IMODE((tmp_path / "secret.json").stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.wav", "new.wav", "secret.json"]
+
+
+def test_a_journal_cut_by_a_kill_is_read_and_appended_to(tmp_path: Path) -> None:
+    (tmp_path / JOURNAL).write_text('{"file": "a.wav", "key": "k1", "take_id": "t1"}\n{"file": "b.wav", "ke')
+    journal = Journal(tmp_path)
+    assert journal.takes == {"a.wav": ("k1", "t1")}  # the torn line is left out
+    journal.add("b.wav", "k2", "t2")
+    journal.close(done=False)
+    assert Journal(tmp_path).takes == {"a.wav": ("k1", "t1"), "b.wav": ("k2", "t2")}
+    Journal(tmp_path).close(done=True)
+    assert not (tmp_path / JOURNAL).exists()
