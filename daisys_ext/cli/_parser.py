@@ -12,7 +12,7 @@ from ._exit import EXIT_CODES_HELP
 from ._files import FORMATS
 
 SERVICES = ("daisys", "vivoka", "neuphonic")
-"""The services ``say --service`` speaks with (`_say.SPEAKERS`)."""
+"""The services ``say --service`` speaks with (`_say.speak`)."""
 
 SERVICE_OPTIONS: dict[str, tuple[str, str]] = {
     "--vivoka-url": ("vivoka", "url"),

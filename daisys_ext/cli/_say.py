@@ -1,6 +1,6 @@
 """``daisys say``: text to speech into a file, standard output or the speakers, by the service ``--service`` names.
 
-A service is a function ``(SayRequest, Ui, TokenStore) -> SayResult`` in `SPEAKERS`: Daisys
+A service is a function ``(SayRequest, ...) -> SayResult`` that `speak` calls: Daisys
 (`_say_daisys`), Vivoka and Neuphonic (`_say_peers`). It refuses what it cannot honour with a
 `UsageError` (`refuse` does it for the common options) before it connects. Options of one
 service only (``--vivoka-url``, ``--region``, ...) are named in `_parser.SERVICE_OPTIONS`; the
@@ -14,7 +14,7 @@ import importlib
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,21 +95,11 @@ class SayResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        def rounded(value: float | None) -> float | None:
-            return None if value is None else round(value, 3)
-
-        return {
-            "service": self.service,
-            "file": self.file,
-            "format": self.format,
-            "bytes": self.bytes,
-            "duration_s": rounded(self.duration_s),
-            "first_audio_s": rounded(self.first_audio_s),
-            "subtitles": self.subtitles,
-            "voice": self.voice,
-            "takes": self.takes,
-            **self.extra,
-        }
+        data = {name: getattr(self, name) for name in ("service", "file", "format", "bytes", "duration_s")}
+        data.update(first_audio_s=self.first_audio_s, subtitles=self.subtitles, voice=self.voice, takes=self.takes)
+        for name in ("duration_s", "first_audio_s"):
+            data[name] = None if data[name] is None else round(data[name], 3)
+        return {**data, **self.extra}
 
 
 def refuse(request: SayRequest, service: str, *, voice: bool = False, language: bool = False) -> None:
@@ -134,37 +124,22 @@ def refuse(request: SayRequest, service: str, *, voice: bool = False, language: 
         )
 
 
-def _daisys(request: SayRequest, ui: Ui, store: TokenStore) -> SayResult:
-    from ._say_daisys import say
+def speak(service: str, request: SayRequest, ui: Ui, store: TokenStore) -> SayResult:
+    """``request`` spoken by ``service`` (one of `_parser.SERVICES`), its module imported only when it is chosen."""
+    if service == "daisys":
+        from ._say_daisys import say
 
-    return say(request, ui, store)
+        return say(request, ui, store)
+    from ._say_peers import neuphonic, vivoka
 
-
-def _vivoka(request: SayRequest, ui: Ui, store: TokenStore) -> SayResult:
-    from ._say_peers import vivoka
-
-    return vivoka(request, ui)
-
-
-def _neuphonic(request: SayRequest, ui: Ui, store: TokenStore) -> SayResult:
-    from ._say_peers import neuphonic
-
-    return neuphonic(request, ui)
-
-
-SPEAKERS: dict[str, Callable[[SayRequest, Ui, TokenStore], SayResult]] = {
-    "daisys": _daisys,
-    "vivoka": _vivoka,
-    "neuphonic": _neuphonic,
-}
-"""Service name (`_parser.SERVICES`) -> what speaks with it (its module imported only when chosen)."""
+    return vivoka(request, ui) if service == "vivoka" else neuphonic(request, ui)
 
 
 def run(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     request = build_request(args)
     if request.play:
         require_playback()
-    result = SPEAKERS[args.service](request, ui, store)
+    result = speak(args.service, request, ui, store)
     if args.json:
         ui.json(result.as_json())
         return Exit.OK

@@ -17,14 +17,6 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 
-def _rich_available() -> bool:
-    try:
-        import rich  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class Status:
     """A one-line state shown while something runs (a spinner with rich); ``update`` changes its text."""
 
@@ -88,7 +80,12 @@ class Ui:
     def rich(self) -> bool:
         """Whether rich is installed; found out (and imported) only when a terminal would show it."""
         if self._rich is None:
-            self._rich = _rich_available()
+            try:
+                import rich  # noqa: F401
+            except ImportError:
+                self._rich = False
+            else:
+                self._rich = True
         return self._rich
 
     # -- standard error ---------------------------------------------------------------------------------------
