@@ -44,6 +44,12 @@ NAMES = {
     "AsyncVivokaClient": "VivokaClient",
     "AsyncVivokaStream": "VivokaStream",
     "AsyncNeuphonicClient": "NeuphonicClient",
+    "AsyncSharedTokens": "SharedTokens",
+    # a TokenStore's two flavours of each method
+    "async_load": "load",
+    "async_save": "save",
+    "async_clear": "clear",
+    "async_lock": "lock",
     "async_iterate": "iterate",
     "async_run_blocking": "run_blocking",
     "async_sleep": "sleep",
@@ -62,6 +68,7 @@ NAMES = {
     "aread": "read",
     "aclose": "close",
     # Python's
+    "asynccontextmanager": "contextmanager",
     "AsyncIterator": "Iterator",
     "__aenter__": "__enter__",
     "__aexit__": "__exit__",

@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 
 from .._errors import http_error
+from .._fork import forget_after_fork
 from .._http.retry import RETRIED
 from .._http.tokens import Flow, Tokens, first_request, next_request, public_request
 from .._synchronization import Lock
+from .shared_tokens import SharedTokens
 
 # A token renewed for a request and refused at once, twice: the credentials are not good enough.
 MAX_REFUSALS = 2
@@ -37,11 +39,18 @@ class DaisysAuth(httpx.Auth):
         public_paths: frozenset[str],
         timeout: dict[str, Any],
         headers: Mapping[str, str] | None = None,
+        shared: SharedTokens | None = None,
     ) -> None:
         self.tokens = tokens
+        self.shared = shared or SharedTokens(None, tokens, 0.0)
         self._public_paths = public_paths
         self._timeout = timeout
         self._headers = dict(headers or {})
+        self._lock = Lock()
+        forget_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: a lock of its own (another thread of the parent may have held this one)."""
         self._lock = Lock()
 
     def _prepare(self, step: httpx.Request) -> httpx.Request:
@@ -60,8 +69,9 @@ class DaisysAuth(httpx.Auth):
         while True:
             if renewals or self.tokens.access_token is None:
                 # Under the lock, and only if ``stale`` is still the token held: one renewal serves
-                # every thread or task that failed with the same token, never a storm of them.
-                with self._lock:
+                # every thread or task that failed with the same token, never a storm of them; with a
+                # token store, one renewal serves every process sharing it (see shared_tokens).
+                with self._lock, self.shared.renewal(stale):
                     flow = self.tokens.renew(stale)
                     step = first_request(flow)
                     while step is not None:
