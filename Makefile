@@ -57,8 +57,9 @@ demo: setup
 	$(BIN)/python -m daisys_ext.demo
 
 # Both clients shared by 8 threads / 8 tasks against a faulty emulator for SOAK_S seconds (default 60); prints figures.
+# FLEET=16: that many processes sharing one login through a file store, a Redis store, and no store, side by side.
 soak: setup
-	$(BIN)/python scripts/soak.py
+	FLEET=$(FLEET) $(BIN)/python scripts/soak.py
 
 # This client against the official SDK and the floor, side by side in one table (prints figures, asserts nothing;
 # see BENCHMARKS.md). About 6 minutes; `make bench BENCH_ARGS=--quick` runs in under one.
