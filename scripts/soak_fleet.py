@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from soak import EmulatorProcess  # noqa: E402 - the soak's emulator, in a process of its own
+from soak import EmulatorProcess  # the soak's emulator, in a process of its own
 
 THREADS = 4
 TASKS = 4

@@ -36,7 +36,16 @@ _WHERE = {
     "FakeNeuphonic": ".neuphonic",
 }
 
-__all__ = ["Emulator", "FakeNeuphonic", "FakeVivoka", "Headers", "Options", "RecordedRequest", "RedisServer", "WebhookDelivery"]
+__all__ = [
+    "Emulator",
+    "FakeNeuphonic",
+    "FakeVivoka",
+    "Headers",
+    "Options",
+    "RecordedRequest",
+    "RedisServer",
+    "WebhookDelivery",
+]
 
 
 def __getattr__(name: str) -> Any:
