@@ -31,9 +31,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from soak import EmulatorProcess  # the soak's emulator, in a process of its own
 
-THREADS = 4
-TASKS = 4
-START_DELAY = 2.5  # seconds for every process to import and connect before all start at once
+THREADS = int(os.environ.get("SOAK_FLEET_THREADS") or 4)
+TASKS = int(os.environ.get("SOAK_FLEET_TASKS") or 4)
+START_DELAY = float(os.environ.get("SOAK_FLEET_START") or 2.5)  # seconds for every process to import and connect first
 
 
 # -- one process of the fleet ------------------------------------------------------------------------------------
