@@ -9,7 +9,7 @@ GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path open
           --config generator/config.yaml --custom-template-path generator/templates \
           --fail-on-warning --overwrite
 
-.PHONY: setup test lint regen unasync check-generated fetch-spec demo clean record record-live soak bench
+.PHONY: setup redis-server test lint regen unasync check-generated fetch-spec demo clean record record-live soak bench
 
 setup: $(STAMP)
 
@@ -20,11 +20,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-test: setup
+test: setup redis-server
 	$(BIN)/python -m pytest
 
+# The real Redis the fleet tests start on a free port (tests/fleet): Debian's redis-server, installed where missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get install -y -qq redis-server >/dev/null 2>&1 || \
+			{ apt-get update -qq >/dev/null && apt-get install -y -qq redis-server >/dev/null; }; \
+		else \
+			echo "redis-server is missing (the fleet tests need it): apt-get install redis-server" >&2; \
+		fi; }
+
 lint: setup
-	$(BIN)/ruff check daisys_ext tests scripts
+	$(BIN)/ruff check daisys_ext tests scripts examples
 	$(BIN)/mypy --strict daisys_ext
 
 # Rewrites generated/ from openapi.json; running it twice gives byte-identical output.
@@ -58,7 +68,7 @@ demo: setup
 
 # Both clients shared by 8 threads / 8 tasks against a faulty emulator for SOAK_S seconds (default 60); prints figures.
 # FLEET=16: that many processes sharing one login through a file store, a Redis store, and no store, side by side.
-soak: setup
+soak: setup redis-server
 	FLEET=$(FLEET) $(BIN)/python scripts/soak.py
 
 # This client against the official SDK and the floor, side by side in one table (prints figures, asserts nothing;
