@@ -29,16 +29,20 @@ class AsyncSharedTokens:
         self.wait = self.hold = timeout
 
     @asynccontextmanager
-    async def renewal(self, refused: str | None) -> AsyncIterator[None]:
-        """Around a login or refresh after ``refused`` failed: under the store's lock, with its newest tokens."""
+    async def renewal(self, refused: str | None) -> AsyncIterator[bool]:
+        """Around a login or refresh after ``refused`` failed: under the store's lock, with its newest tokens.
+
+        Gives True when the store held another process's renewal, taken instead of renewing.
+        """
         if self.store is None or not needs_renewal(self.tokens.access_token, refused):
-            yield
+            yield False
             return
         async with self.store.async_lock(self.wait, self.hold):
             stored = await self.store.async_load()
-            if take_stored(self.tokens, stored, refused):
+            taken = take_stored(self.tokens, stored, refused)
+            if taken:
                 logger.debug("took the tokens another process renewed from the token store")
-            yield
+            yield taken
             if self.tokens.access_token is not None and stored_from(self.tokens) != stored:
                 await self.store.async_save(stored_from(self.tokens))
 

@@ -67,11 +67,12 @@ class DaisysAuth(httpx.Auth):
         stale: str | None = None  # the token the last attempt failed with; None: there was none
         renewals = refusals = 0
         while True:
+            taken = False  # whether the token tried next is another process's renewal, from the token store
             if renewals or self.tokens.access_token is None:
                 # Under the lock, and only if ``stale`` is still the token held: one renewal serves
                 # every thread or task that failed with the same token, never a storm of them; with a
                 # token store, one renewal serves every process sharing it (see shared_tokens).
-                with self._lock, self.shared.renewal(stale):
+                with self._lock, self.shared.renewal(stale) as taken:
                     flow = self.tokens.renew(stale)
                     step = first_request(flow)
                     while step is not None:
@@ -83,7 +84,9 @@ class DaisysAuth(httpx.Auth):
             if response.status_code != 401:
                 return
             renewals += 1
-            if not response.extensions.get(RETRIED):  # no retry wait that would explain an expiry
+            # Not a refusal of the credentials when a retry wait explains an expiry, or when the token was
+            # another process's, which may have aged in the store (still bounded by MAX_RENEWALS).
+            if not response.extensions.get(RETRIED) and not taken:
                 refusals += 1
             if refusals > MAX_REFUSALS or renewals > MAX_RENEWALS:
                 response.read()

@@ -30,16 +30,20 @@ class SharedTokens:
         self.wait = self.hold = timeout
 
     @contextmanager
-    def renewal(self, refused: str | None) -> Iterator[None]:
-        """Around a login or refresh after ``refused`` failed: under the store's lock, with its newest tokens."""
+    def renewal(self, refused: str | None) -> Iterator[bool]:
+        """Around a login or refresh after ``refused`` failed: under the store's lock, with its newest tokens.
+
+        Gives True when the store held another process's renewal, taken instead of renewing.
+        """
         if self.store is None or not needs_renewal(self.tokens.access_token, refused):
-            yield
+            yield False
             return
         with self.store.lock(self.wait, self.hold):
             stored = self.store.load()
-            if take_stored(self.tokens, stored, refused):
+            taken = take_stored(self.tokens, stored, refused)
+            if taken:
                 logger.debug("took the tokens another process renewed from the token store")
-            yield
+            yield taken
             if self.tokens.access_token is not None and stored_from(self.tokens) != stored:
                 self.store.save(stored_from(self.tokens))
 

@@ -6,6 +6,7 @@ separate processes can show, a fleet at full speed and a holder killed with SIGK
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -123,3 +124,22 @@ def test_daisys_api_hands_the_store_to_its_clients(emu: Emulator, make_store: Ca
     with DaisysAPI("speak", token_store=make_store(), **client_options(emu)) as speak:
         speak.get_models()
     assert logins(emu) == 1 and emu.requests_to("api", "/auth/logout") == []
+
+
+async def test_no_token_in_a_log_line(
+    flavour: str, emu: Emulator, make_store: Callable[[], Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.token_ttl = 0.3
+    caplog.set_level(logging.DEBUG, logger="daisys_ext")
+    one = new_client(flavour, emu.email, emu.password, **client_options(emu, token_store=make_store()))
+    other = new_client(flavour, **client_options(emu, token_store=make_store()))
+    await one.get_models()
+    await other.get_models()
+    time.sleep(0.35)
+    await one.get_models()
+    await other.get_models()  # takes the renewal from the store
+    secrets = [one.access_token, one.refresh_token, emu.password]
+    text = caplog.text + "".join(str(record.args) for record in caplog.records)
+    assert "token store" in text and all(secret and secret not in text for secret in secrets)
+    await one.close()
+    await other.close()
