@@ -142,6 +142,11 @@ class RedisTokenStore:
             problem = f"The Redis token store at {self._where()} could not be used: {type(exc).__name__}: {exc}"
             raise DaisysTokenStoreError(problem) from None
 
+    def _lock_of(self, client: Any, wait: float, hold: float) -> Any:
+        """redis-py's lock (either flavour): SET NX PX with an owner token, a Lua compare-and-delete to release."""
+        options = {"sleep": POLL_SECONDS, "thread_local": False, "raise_on_release_error": False}
+        return client.lock(self.lock_key, timeout=hold, blocking_timeout=wait, **options)
+
     def _timed_out(self, wait: float) -> DaisysTokenStoreError:
         return DaisysTokenStoreError(
             f"The Redis token store's lock {self.lock_key!r} stayed held by another process for {wait:g} s."
@@ -167,14 +172,7 @@ class RedisTokenStore:
         """Hold the lock; it expires ``hold`` seconds after it was taken, whatever its holder does."""
         started = time.monotonic()
         with self._errors():
-            lock = self._client().lock(
-                self.lock_key,
-                timeout=hold,
-                sleep=POLL_SECONDS,
-                blocking_timeout=wait,
-                thread_local=False,
-                raise_on_release_error=False,
-            )
+            lock = self._lock_of(self._client(), wait, hold)
             if not lock.acquire():
                 raise self._timed_out(wait)
         self.lock_waits.record(time.monotonic() - started)
@@ -203,14 +201,7 @@ class RedisTokenStore:
     async def async_lock(self, wait: float, hold: float) -> AsyncIterator[None]:
         started = time.monotonic()
         with self._errors():
-            lock = self._async_client().lock(
-                self.lock_key,
-                timeout=hold,
-                sleep=POLL_SECONDS,
-                blocking_timeout=wait,
-                thread_local=False,
-                raise_on_release_error=False,
-            )
+            lock = self._lock_of(self._async_client(), wait, hold)
             if not await lock.acquire():
                 raise self._timed_out(wait)
         self.lock_waits.record(time.monotonic() - started)
