@@ -36,6 +36,7 @@ class StoredTokens:
         return f"StoredTokens(email={self.email!r}, access_token={'set' if self.access_token else None})"
 
     def to_entry(self) -> dict[str, Any]:
+        """As a JSON object, with when it was saved."""
         return {
             "email": self.email,
             "access_token": self.access_token,
@@ -83,21 +84,37 @@ class TokenStore(Protocol):
     ``DaisysTokenStoreError``. ``FileTokenStore`` and ``RedisTokenStore`` are the two given.
     """
 
-    def load(self) -> StoredTokens | None: ...
+    def load(self) -> StoredTokens | None:
+        """The stored tokens, or None when there are none."""
+        ...
 
-    def save(self, tokens: StoredTokens) -> None: ...
+    def save(self, tokens: StoredTokens) -> None:
+        """Replace the stored tokens (called under ``lock``)."""
+        ...
 
-    def clear(self) -> None: ...
+    def clear(self) -> None:
+        """Forget the stored tokens (after a logout)."""
+        ...
 
-    def lock(self, wait: float, hold: float) -> AbstractContextManager[None]: ...
+    def lock(self, wait: float, hold: float) -> AbstractContextManager[None]:
+        """Hold the lock across processes: wait at most ``wait`` s; it ends by ``hold`` s if its holder dies."""
+        ...
 
-    async def async_load(self) -> StoredTokens | None: ...
+    async def async_load(self) -> StoredTokens | None:
+        """``load`` for the event loop."""
+        ...
 
-    async def async_save(self, tokens: StoredTokens) -> None: ...
+    async def async_save(self, tokens: StoredTokens) -> None:
+        """``save`` for the event loop."""
+        ...
 
-    async def async_clear(self) -> None: ...
+    async def async_clear(self) -> None:
+        """``clear`` for the event loop."""
+        ...
 
-    def async_lock(self, wait: float, hold: float) -> AbstractAsyncContextManager[None]: ...
+    def async_lock(self, wait: float, hold: float) -> AbstractAsyncContextManager[None]:
+        """``lock`` for the event loop (``async with``)."""
+        ...
 
 
 def needs_renewal(held: str | None, refused: str | None) -> bool:

@@ -40,9 +40,11 @@ class FileTokenStore:
     # -- the file ----------------------------------------------------------------------
 
     def load(self) -> StoredTokens | None:
+        """This key's tokens, or None."""
         return StoredTokens.from_entry(self._read()["accounts"].get(self.key))
 
     def save(self, tokens: StoredTokens) -> None:
+        """Replace this key's tokens: the whole file written anew and renamed over the old one."""
         data = self._read()
         data["accounts"][self.key] = tokens.to_entry()
         self._write(data)
@@ -136,22 +138,26 @@ class FileTokenStore:
     # -- the same for asyncio: the lock is polled with asyncio.sleep, the file read in a thread -------
 
     async def async_load(self) -> StoredTokens | None:
+        """``load``, in a thread beside the event loop."""
         import asyncio
 
         return await asyncio.to_thread(self.load)
 
     async def async_save(self, tokens: StoredTokens) -> None:
+        """``save``, in a thread beside the event loop."""
         import asyncio
 
         await asyncio.to_thread(self.save, tokens)
 
     async def async_clear(self) -> None:
+        """``clear``, in a thread beside the event loop."""
         import asyncio
 
         await asyncio.to_thread(self.clear)
 
     @contextlib.asynccontextmanager
     async def async_lock(self, wait: float, hold: float) -> AsyncIterator[None]:
+        """``lock``, polled with ``asyncio.sleep`` (the event loop goes on)."""
         import asyncio
 
         fd = self._open_lock()

@@ -155,15 +155,18 @@ class RedisTokenStore:
     # -- sync ------------------------------------------------------------------------
 
     def load(self) -> StoredTokens | None:
+        """The tokens under ``key``, or None."""
         with self._errors():
             raw = self._client().get(self.key)
         return decode(raw, f"The Redis key {self.key!r}")
 
     def save(self, tokens: StoredTokens) -> None:
+        """Set ``key`` to these tokens."""
         with self._errors():
             self._client().set(self.key, encode(tokens))
 
     def clear(self) -> None:
+        """Delete ``key``."""
         with self._errors():
             self._client().delete(self.key)
 
@@ -185,20 +188,24 @@ class RedisTokenStore:
     # -- asyncio ----------------------------------------------------------------------
 
     async def async_load(self) -> StoredTokens | None:
+        """``load`` on ``redis.asyncio``."""
         with self._errors():
             raw = await self._async_client().get(self.key)
         return decode(raw, f"The Redis key {self.key!r}")
 
     async def async_save(self, tokens: StoredTokens) -> None:
+        """``save`` on ``redis.asyncio``."""
         with self._errors():
             await self._async_client().set(self.key, encode(tokens))
 
     async def async_clear(self) -> None:
+        """``clear`` on ``redis.asyncio``."""
         with self._errors():
             await self._async_client().delete(self.key)
 
     @contextlib.asynccontextmanager
     async def async_lock(self, wait: float, hold: float) -> AsyncIterator[None]:
+        """``lock`` on ``redis.asyncio``."""
         started = time.monotonic()
         with self._errors():
             lock = self._lock_of(self._async_client(), wait, hold)

@@ -29,9 +29,11 @@ class RedisServer:
 
     @property
     def url(self) -> str:
+        """``redis://127.0.0.1:<port>/0``."""
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
+        """Start the server and wait until it answers PING; returns self."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed: `make setup` installs it (apt-get install redis-server)")
@@ -56,6 +58,7 @@ class RedisServer:
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
     def stop(self) -> None:
+        """Stop the server (idempotent)."""
         if self._process is not None:
             self._process.terminate()
             try:
