@@ -59,18 +59,6 @@ def make_store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) 
     return make
 
 
-def client_options(emu: Emulator, **more: Any) -> dict[str, Any]:
-    return {"daisys_url": emu.api_url, "auth_url": emu.api_url, **more}
-
-
-def logins(emu: Emulator) -> int:
-    return len(emu.requests_to("api", "/auth/login"))
-
-
-def refreshes(emu: Emulator) -> list[int | None]:
-    return [r.status for r in emu.requests_to("api", "/auth/refresh")]
-
-
 @pytest.fixture(params=("sync", "async"))
 def flavour(request: pytest.FixtureRequest) -> str:
     """The client's flavour, "sync" or "async": the test runs once with each."""

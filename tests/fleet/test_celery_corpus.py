@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import logins
+from support.fleet import logins
 
 from daisys_ext import Client
 from daisys_ext.testing import Emulator

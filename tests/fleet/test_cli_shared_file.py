@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import refreshes
+from support.fleet import refreshes
 
 from daisys_ext.testing import Emulator
 

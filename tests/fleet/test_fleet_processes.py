@@ -1,4 +1,4 @@
-"""Many processes, one login: scripts/soak_fleet.py in small (4 processes of 2 threads and 2 tasks, 3 s, 1-second
+"""Many processes, one login: scripts/soak_fleet.py in small (4 processes of 2 threads and 2 tasks, 2.5 s, 1-second
 tokens, single-use refresh tokens), with the file store and the Redis store; its last line (JSON) is read here.
 
 One login fleet-wide, at most one refresh per expiry (plus one), every refresh accepted, no failed call. Timing
@@ -22,7 +22,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "soak_fleet.py"
 def test_a_fleet_of_processes_logs_in_once_and_refreshes_once_an_expiry(redis_url: str) -> None:
     env = {**os.environ, "SOAK_FLEET_THREADS": "2", "SOAK_FLEET_TASKS": "2", "SOAK_FLEET_START": "1.5"}
     env.pop("DAISYS_LOG", None)
-    arguments = ["--processes", "4", "--seconds", "3", "--ttl", "1", "--modes", "file,redis", "--redis-url", redis_url]
+    arguments = ["--processes", "4", "--seconds", "2.5", "--ttl", "1", "--modes", "file,redis"]
+    arguments += ["--redis-url", redis_url]
     done = subprocess.run(
         [sys.executable, str(SCRIPT), *arguments], env=env, capture_output=True, text=True, timeout=80, check=False
     )

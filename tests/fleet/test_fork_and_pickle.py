@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import client_options, logins
+from support.fleet import client_options, logins
 
 from daisys_ext import AsyncClient, Client, DaisysInputError
 from daisys_ext.testing import Emulator

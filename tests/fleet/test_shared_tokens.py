@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import client_options, logins, refreshes
 from support.flavours import new_client
+from support.fleet import client_options, logins, refreshes
 
 from daisys_ext import DaisysAPI, DaisysCredentialsError, DaisysTokenStoreError, RedisTokenStore, StoredTokens
 from daisys_ext.testing import Emulator, RedisServer

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import client_options, logins
+from support.fleet import client_options, logins
 
 from daisys_ext import Client, DaisysTokenStoreError, FileTokenStore, RedisTokenStore, StoredTokens
 from daisys_ext.testing import Emulator
