@@ -9,11 +9,10 @@ stream's end, which neither service marks with a message, is `PcmFrameDecoder.en
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from .._audio.frames import AudioFrame, FrameError, Message
+from .._audio.frames import AudioFrame, FrameError, Message, load_json
 from .._audio.reassembly import Audio, ContinuousWav, PartStart
 from .._audio.wav import PCM, WavFormat
 
@@ -125,10 +124,10 @@ class PcmFrameDecoder:
 
 
 def json_of(message: Message) -> Any:
-    """A text message's JSON; raises `ValueError` for a binary message or text that is not JSON."""
+    """A text message's JSON; raises `ValueError` for a binary message or text that cannot be read as JSON."""
     if not isinstance(message, str):
         raise ValueError(f"a binary message of {len(message)} bytes, where JSON text was expected")
-    return json.loads(message)
+    return load_json(message)
 
 
 def describe(message: Message, limit: int = 200) -> str:

@@ -207,7 +207,12 @@ class NeuphonicFrameDecoder(PcmFrameDecoder):
     service = "Neuphonic"
 
     def audio(self, message: Message) -> bytes | None:
-        parsed = parse_message(message)
+        try:
+            parsed = parse_message(message)
+        except FrameError:
+            raise
+        except Exception as exc:  # whatever a message does to the parsing, it is that message's error
+            raise FrameError(f"a message cannot be read ({type(exc).__name__}): {describe(message, 80)}") from None
         return parsed.audio if isinstance(parsed, Answer) else None
 
 

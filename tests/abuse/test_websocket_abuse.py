@@ -133,11 +133,11 @@ async def test_a_message_that_cannot_be_read_fails_the_requests_in_flight_and_th
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             first = await ws.generate_take(VOICE, "One.")
             second = await ws.generate_take(VOICE, "Two.")
-            error = await raises(ws.write_wav(first, tmp_path / "one.wav", timeout=5), DaisysWebsocketStreamError, 3)
+            error = await raises(ws.write_wav(first, tmp_path / "one.wav", request_timeout=5), DaisysWebsocketStreamError, 3)
             assert error.request_id == first and why in str(error)
-            error = await raises(collect(ws.iter_request(second, timeout=5)), DaisysWebsocketStreamError, 3)
+            error = await raises(collect(ws.iter_request(second, request_timeout=5)), DaisysWebsocketStreamError, 3)
             assert error.request_id == second and why in str(error)
-            info = await ws.write_wav(await ws.generate_take(VOICE, "Three."), tmp_path / "three.wav", timeout=5)
+            info = await ws.write_wav(await ws.generate_take(VOICE, "Three."), tmp_path / "three.wav", request_timeout=5)
             assert info.status == Status.READY
     assert leftovers(tmp_path) == ["three.wav"]
 
@@ -195,10 +195,10 @@ async def test_a_bad_message_for_one_request_fails_it_alone(api: Api, tmp_path: 
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             bad = await ws.generate_take(VOICE, "Bad.")
             good = await ws.generate_take(VOICE, "Good.")
-            error = await raises(ws.write_wav(bad, tmp_path / "bad.wav", timeout=5), error_type, 3)
+            error = await raises(ws.write_wav(bad, tmp_path / "bad.wav", request_timeout=5), error_type, 3)
             assert error.request_id == bad and why in str(error)
-            assert (await ws.write_wav(good, tmp_path / "good.wav", timeout=5)).status == Status.READY
-            pcm = b"".join([chunk async for chunk in ws.iter_pcm(await ws.generate_take(VOICE, "More."), timeout=5)])
+            assert (await ws.write_wav(good, tmp_path / "good.wav", request_timeout=5)).status == Status.READY
+            pcm = b"".join([chunk async for chunk in ws.iter_pcm(await ws.generate_take(VOICE, "More."), request_timeout=5)])
             assert pcm == GOOD_PCM
     assert leftovers(tmp_path) == ["good.wav"]
 
@@ -216,7 +216,7 @@ async def test_messages_for_requests_never_made_fail_no_request(api: Api, tmp_pa
     with serving(script) as worker:
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             request_id = await ws.generate_take(VOICE, "Hi.")
-            assert (await ws.write_wav(request_id, tmp_path / "hi.wav", timeout=5)).status == Status.READY
+            assert (await ws.write_wav(request_id, tmp_path / "hi.wav", request_timeout=5)).status == Status.READY
             error = await raises(ws.update(timeout=0), DaisysWebsocketStreamError, 1)
             assert error.request_id == 99 and "never made" in str(error)
             error = await raises(ws.update(timeout=0), DaisysWebsocketStreamError, 1)
@@ -240,7 +240,7 @@ async def test_status_messages_the_client_does_not_know_are_ignored(api: Api, tm
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             request_id = await ws.generate_take(VOICE, "Hi.")
             assert request_id == 0
-            assert (await ws.write_wav(request_id, tmp_path / "hi.wav", timeout=5)).status == Status.READY
+            assert (await ws.write_wav(request_id, tmp_path / "hi.wav", request_timeout=5)).status == Status.READY
             await ws.update(timeout=0)  # nothing to raise
     assert leftovers(tmp_path) == ["hi.wav"]
 
@@ -266,12 +266,12 @@ async def test_a_1011_close_in_the_middle_of_a_request(api: Api, tmp_path: Path)
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             under_way = await ws.generate_take(VOICE, "One.")
             unanswered = await ws.generate_take(VOICE, "Two.")
-            cut = ws.write_wav(under_way, tmp_path / "one.wav", timeout=5)
+            cut = ws.write_wav(under_way, tmp_path / "one.wav", request_timeout=5)
             error = await raises(cut, DaisysWebsocketStreamError, 3)
             assert error.request_id == under_way
             assert "1011" in str(error) and "worker restarting" in str(error) and "part 1" in str(error)
-            assert (await ws.write_wav(unanswered, tmp_path / "two.wav", timeout=5)).status == Status.READY
-            assert (await ws.speak("Three.", tmp_path / "three.wav", VOICE, timeout=5)).status == Status.READY
+            assert (await ws.write_wav(unanswered, tmp_path / "two.wav", request_timeout=5)).status == Status.READY
+            assert (await ws.speak("Three.", tmp_path / "three.wav", VOICE, request_timeout=5)).status == Status.READY
         assert worker.connections == 2
         assert [c["request_id"] for c in worker.commands] == [under_way, unanswered, unanswered, 2]
     assert leftovers(tmp_path) == ["three.wav", "two.wav"]
@@ -287,13 +287,13 @@ async def test_a_worker_that_never_answers_is_bounded_by_the_timeout(api: Api, t
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             start = time.monotonic()
             if call == "speak":
-                pending: Awaitable[Any] = ws.speak("Hi.", tmp_path / "hi.wav", VOICE, timeout=0.5)
+                pending: Awaitable[Any] = ws.speak("Hi.", tmp_path / "hi.wav", VOICE, request_timeout=0.5)
             else:
                 request_id = await ws.generate_take(VOICE, "Hi.")
                 if call == "write_wav":
-                    pending = ws.write_wav(request_id, tmp_path / "hi.wav", timeout=0.5)
+                    pending = ws.write_wav(request_id, tmp_path / "hi.wav", request_timeout=0.5)
                 else:
-                    pending = collect(getattr(ws, call)(request_id, timeout=0.5))
+                    pending = collect(getattr(ws, call)(request_id, request_timeout=0.5))
             error = await raises(pending, DaisysTimeoutError, 3)
             assert time.monotonic() - start >= 0.45
             assert "0.5 s" in str(error)
@@ -333,10 +333,10 @@ async def test_an_error_after_the_final_status_fails_no_other_request(
     async with emu_api.websocket(voice_id=voice_id) as ws:
         failed = await ws.generate_take(voice_id, "This will [[fail]].")
         good = await ws.generate_take(voice_id, TEXT)
-        items = await collect(ws.iter_request(failed, timeout=10))
+        items = await collect(ws.iter_request(failed, request_timeout=10))
         assert items[-1][1] is not None and items[-1][1].status == Status.ERROR
-        assert (await ws.write_wav(good, tmp_path / "good.wav", timeout=10)).status == Status.READY
-        assert (await ws.speak("And on.", tmp_path / "more.wav", timeout=10)).status == Status.READY
+        assert (await ws.write_wav(good, tmp_path / "good.wav", request_timeout=10)).status == Status.READY
+        assert (await ws.speak("And on.", tmp_path / "more.wav", request_timeout=10)).status == Status.READY
         # update() raises it, once, as the generate error of the request it is about.
         error = await raises(ws.update(timeout=0), DaisysWebsocketGenerateError, 1)
         assert error.request_id == failed and "failed" in str(error)
@@ -366,7 +366,7 @@ async def test_the_documented_update_loop_sees_the_generate_error_and_the_final_
         assert [e.request_id for e in errors] == [failed]
         assert seen[-1] == Status.ERROR
         # The session goes on.
-        items = await collect(ws.iter_request(await ws.generate_take(voice_id, TEXT), timeout=10))
+        items = await collect(ws.iter_request(await ws.generate_take(voice_id, TEXT), request_timeout=10))
         assert items[-1][1] is not None and items[-1][1].status == Status.READY
 
 
@@ -378,7 +378,7 @@ async def test_a_failed_take_written_to_a_file_leaves_none_and_the_next_is_writt
     async with emu_api.websocket(voice_id=voice_id) as ws:
         failed = await ws.generate_take(voice_id, "This will [[fail]].")
         good = await ws.generate_take(voice_id, TEXT)
-        error = await raises(ws.write_wav(failed, tmp_path / "failed.wav", timeout=10), DaisysError, 10)
+        error = await raises(ws.write_wav(failed, tmp_path / "failed.wav", request_timeout=10), DaisysError, 10)
         assert getattr(error, "request_id", failed) == failed
-        assert (await ws.write_wav(good, tmp_path / "good.wav", timeout=10)).status == Status.READY
+        assert (await ws.write_wav(good, tmp_path / "good.wav", request_timeout=10)).status == Status.READY
     assert leftovers(tmp_path) == ["good.wav"]
