@@ -152,7 +152,7 @@ class AsyncWebsocket:
 
     @stall_timeout.setter
     def stall_timeout(self, value: float | None) -> None:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not value > 0):
             raise DaisysInputError(f"stall_timeout must be a positive number of seconds or None, not {value!r}")
         self._protocol.stall_timeout = None if value is None or math.isinf(value) else float(value)
 
@@ -431,9 +431,7 @@ class AsyncWebsocket:
         ``request_timeout``, ``subtitles`` and ``play`` as for `write_wav`.
         """
         request_id = await self._say(text, voice_id, prosody, style, override_language)
-        info = await self.write_wav(
-            request_id, file, request_timeout=request_timeout, subtitles=subtitles, play=play
-        )
+        info = await self.write_wav(request_id, file, request_timeout=request_timeout, subtitles=subtitles, play=play)
         assert isinstance(info, TakeResponse)
         return info
 

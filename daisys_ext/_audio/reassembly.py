@@ -256,7 +256,7 @@ class Reassembler:
     def describe_received(self) -> str:
         """A few words on the audio handed out so far, e.g. for a dropped connection's error."""
         if not self._delivered:
-            return "no audio" if not self._pending else f"no audio in order ({len(self._pending)} later frames held)"
+            return "no audio in order"
         size = sum(length for length, _ in self._delivered.values())
         last = max(self._delivered, key=_order)
         return f"{len(self._delivered)} audio frames in order ({size} bytes, up to {_name(last)})"

@@ -545,7 +545,9 @@ class SessionProtocol:
         for request in victims:
             self._fail(
                 request,
-                DaisysWebsocketStreamError(f"{why}, so the requests in flight on its connection fail", request.request_id),
+                DaisysWebsocketStreamError(
+                    f"{why}, so the requests in flight on its connection fail", request.request_id
+                ),
             )
         if not victims:
             error: DaisysError = (
@@ -650,9 +652,9 @@ class SessionProtocol:
         if request.state is not State.DONE:
             return None
         failed_take = request.info is not None and request.info.status == Status.ERROR
-        if raise_failed_take and failed_take and not request.connection_gone:
-            if now < (request.reported_at or now) + FAILED_TAKE_GRACE:
-                return None  # the worker's message, just behind its status, is raised with it
+        awaited = (request.reported_at or now) + FAILED_TAKE_GRACE
+        if raise_failed_take and failed_take and not request.connection_gone and now < awaited:
+            return None  # the worker's message, just behind its status, is raised with it
         self._forget(request, quiet=True)
         if raise_failed_take and failed_take:
             take = f"take {request.take_id}" if request.take_id else "its take"
@@ -723,20 +725,20 @@ class SessionProtocol:
             if request.state is State.SENT and resend:
                 request.connection_gone = False
                 commands.append(request.command)
-            elif request.under_way:
+            elif request.under_way or request.state is State.ABANDONED:
                 status = request.info.status.value if request.info is not None else "none yet"
                 take = f"take {request.take_id}" if request.take_id else "the take"
-                self._fail(
-                    request,
-                    DaisysWebsocketStreamError(
-                        f"The connection to the worker closed ({why}) before the request's end (received: status"
-                        f" {status}, {request.reassembler.describe_received()}; missing: {self._missing(request)})."
-                        f" Generate it again, or fetch {take} over REST once it is ready",
-                        request.request_id,
-                    ),
+                error = DaisysWebsocketStreamError(
+                    f"The connection to the worker closed ({why}) before the request's end (received: status"
+                    f" {status}, {request.reassembler.describe_received()}; missing: {self._missing(request)})."
+                    f" Generate it again, or fetch {take} over REST once it is ready",
+                    request.request_id,
                 )
-            elif request.state is State.ABANDONED:
-                self._forget(request)
+                if request.state is State.ABANDONED:  # nobody waits for it; a late look says what happened
+                    self._forget(request)
+                    self._gone[request.request_id] = _Gone(error, True)
+                else:
+                    self._fail(request, error)
             else:
                 self._tidy(request)  # one that awaited its final status (or a worker's message) awaits no more
         return commands

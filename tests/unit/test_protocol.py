@@ -25,6 +25,7 @@ from daisys_ext import (
 from daisys_ext._audio.frames import encode_frame
 from daisys_ext._audio.reassembly import Audio, PartEnd, Reassembler
 from daisys_ext._audio.wav import wav_header
+from daisys_ext._websocket.output import AudioOut
 from daisys_ext._websocket.protocol import (
     _TRANSITIONS,
     END,
@@ -37,7 +38,6 @@ from daisys_ext._websocket.protocol import (
     _Request,
     official_item,
 )
-from daisys_ext._websocket.output import AudioOut
 
 CHUNKS = StreamOptions(mode=StreamMode.CHUNKS)
 
@@ -366,7 +366,9 @@ def test_a_failed_take_whose_report_comes_in_halves_is_awaited_briefly(order: st
     protocol = SessionProtocol(clock=clock)
     failed, _ = protocol.take_command(take_body(), None)
     protocol.receive(status(failed, "t0", "waiting"))
-    first, second = [status(failed, "t0", "error"), worker_error(failed, "Voice broke")][:: 1 if order[0] == "s" else -1]
+    first, second = [status(failed, "t0", "error"), worker_error(failed, "Voice broke")][
+        :: 1 if order[0] == "s" else -1
+    ]
     protocol.receive(first)
     seen = []
     while isinstance(item := protocol.next_item(failed, raise_failed_take=True), tuple):
@@ -565,7 +567,7 @@ def test_a_message_for_a_request_never_made_fails_the_requests_in_flight(kind: s
     assert protocol.disagreed is not None and "never made" in protocol.disagreed
     assert protocol.in_flight == []
     for request_id in (waiting, unanswered):
-        with pytest.raises(DaisysWebsocketStreamError, match="never made.*disagree") as raised:
+        with pytest.raises(DaisysWebsocketStreamError, match=r"never made.*disagree") as raised:
             drain(protocol, request_id)
         assert raised.value.request_id == request_id
     assert [type(i).__name__ for _, i in drain(protocol, done)][-1] == "StatusChange"
@@ -598,7 +600,11 @@ def test_messages_for_abandoned_or_finished_requests_are_dropped_quietly() -> No
     protocol.receive(status(done, "t1", "ready"))
     drain(protocol, done)
     assert protocol.next_item(done) is END
-    for message in (status(left, "t0", "ready"), encode_frame(left, "t0", 0, None, part(4, 1)), status(done, "t1", "ready")):
+    for message in (
+        status(left, "t0", "ready"),
+        encode_frame(left, "t0", 0, None, part(4, 1)),
+        status(done, "t1", "ready"),
+    ):
         assert protocol.receive(message) == []
     assert protocol.disagreed is None and protocol.pop_error() is None
     assert protocol.ignored == 2
@@ -650,7 +656,7 @@ def test_a_frame_whose_metadata_names_a_request_fails_only_that_request() -> Non
     meta = json.dumps({"take_id": "t", "part_id": "x", "request_id": 42}).encode()
     assert protocol.receive(b"JSON" + len(meta).to_bytes(4, "little") + meta) == []
     assert protocol.in_flight == []  # a request never made: the worker and the session disagree
-    with pytest.raises(DaisysWebsocketStreamError, match="part_id.*request 42.*never made"):
+    with pytest.raises(DaisysWebsocketStreamError, match=r"part_id.*request 42.*never made"):
         protocol.next_item(good)
 
 
@@ -744,7 +750,7 @@ def test_a_request_goes_through_its_states_as_the_worker_reports() -> None:
     assert protocol.state(third) is None and protocol.in_flight == []
 
 
-# -- a silent worker ----------------------------------------------------------------------------------------------------
+# -- a silent worker ---------------------------------------------------------------------------------------------------
 
 
 def test_a_silent_worker_fails_the_requests_in_flight_after_the_stall_bound() -> None:
@@ -763,7 +769,9 @@ def test_a_silent_worker_fails_the_requests_in_flight_after_the_stall_bound() ->
     clock.now += 0.1
     assert protocol.check_stall()
     assert protocol.in_flight == []
-    with pytest.raises(DaisysTimeoutError, match=r"Request 0: .* 30 s \(stall_timeout\).*missing: awaiting part 0 chunk 1"):
+    with pytest.raises(
+        DaisysTimeoutError, match=r"Request 0: .* 30 s \(stall_timeout\).*missing: awaiting part 0 chunk 1"
+    ):
         drain(protocol, first)
     with pytest.raises(DaisysTimeoutError, match=r"Request 1: .*no audio has arrived yet; its final status"):
         drain(protocol, second)
@@ -787,7 +795,7 @@ def test_a_lost_connection_after_all_audio_but_before_the_final_status_is_a_stre
         protocol.receive(message)
     protocol.connection_lost("code 1006")
     items: list[Any] = []
-    with pytest.raises(DaisysWebsocketStreamError, match="status started.*missing: its final status") as raised:
+    with pytest.raises(DaisysWebsocketStreamError, match=r"status started.*missing: its final status") as raised:
         while isinstance(item := protocol.next_item(request_id), tuple):
             items.append(item)
     assert raised.value.request_id == request_id
@@ -809,8 +817,9 @@ LIES = {
     "deep-status": lambda r: '{"data": ' + deep(5000) + f', "request_id": {r}}}',
     "deep-text": lambda r: deep(100_000),
     "huge-int-text": lambda r: '{"data": {}, "request_id": ' + "9" * 5000 + "}",
-    "huge-int-in-status": lambda r: json.dumps({"data": {"take_id": "t"}, "request_id": r})[:-1]
-    + ', "n": ' + "1" * 5000 + "}",
+    "huge-int-in-status": lambda r: (
+        json.dumps({"data": {"take_id": "t"}, "request_id": r})[:-1] + ', "n": ' + "1" * 5000 + "}"
+    ),
     "deep-metadata": lambda r: meta_frame(deep(5000).encode()),
     "huge-int-metadata": lambda r: meta_frame(b'{"request_id": ' + b"7" * 5000 + b"}"),
     "wav-4294967295-hz": lambda r: encode_frame(r, "t", 0, None, _wav_with(24, 0xFFFFFFFF)),
@@ -848,10 +857,14 @@ def test_any_wav_header_field_gives_audio_or_a_typed_error(offset: int, value: i
     wav[offset : offset + size] = (value % (1 << (8 * size))).to_bytes(size, "little")
     protocol = SessionProtocol()
     request_id, _ = protocol.take_command(take_body(), CHUNKS if chunks else None)
-    frames = chunk_frames(request_id, "t", [bytes(wav)]) if chunks else [
-        encode_frame(request_id, "t", 0, None, bytes(wav)),
-        encode_frame(request_id, "t", 1),
-    ]
+    frames = (
+        chunk_frames(request_id, "t", [bytes(wav)])
+        if chunks
+        else [
+            encode_frame(request_id, "t", 0, None, bytes(wav)),
+            encode_frame(request_id, "t", 1),
+        ]
+    )
     for message in [*frames, status(request_id, "t", "ready")]:
         assert protocol.receive(message) == []
     out = AudioOut()

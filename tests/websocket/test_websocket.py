@@ -14,7 +14,7 @@ import logging
 import wave
 from collections.abc import AsyncIterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from support.flavours import Api
@@ -220,12 +220,18 @@ async def test_a_refused_request_fails_its_iteration(api: Api, voice_id: str) ->
     assert items[-1][1].status == Status.READY
 
 
-async def test_a_take_that_fails_ends_with_its_error_status_and_writes_no_file(
+async def test_a_take_that_fails_raises_after_its_error_status_and_writes_no_file(
     api: Api, voice_id: str, tmp_path: Path
 ) -> None:
+    """The emulator's worker reports it by its status alone here: iter_request yields the statuses up to
+    ``error``, then raises (as the official SDK's iteration does when the worker's message follows)."""
     async with api.websocket(voice_id=voice_id) as ws:
         failing = await ws.generate_take(voice_id, "This will [[fail]].")
-        items = await collect(ws.iter_request(failing))
+        items: list[Any] = []
+        with pytest.raises(DaisysWebsocketGenerateError, match="ended with status error") as raised:
+            async for item in ws.iter_request(failing):
+                items.append(item)
+        assert raised.value.request_id == failing
         assert items[-1][1] is not None and items[-1][1].status == Status.ERROR
         with pytest.raises(DaisysTakeGenerateError, match="status error"):
             await ws.write_wav(await ws.generate_take(voice_id, "So will [[fail]] this."), tmp_path / "x.wav")
@@ -241,7 +247,9 @@ async def test_a_drop_between_requests_reconnects_with_a_fresh_url(emu: Emulator
     emu.ws_drop_after = 1
     async with api.websocket(voice_id=voice_id) as ws:
         for n in range(3):
-            items = await collect(ws.iter_request(await ws.generate_take(voice_id, f"Request {n}."), request_timeout=30))
+            items = await collect(
+                ws.iter_request(await ws.generate_take(voice_id, f"Request {n}."), request_timeout=30)
+            )
             assert items[-1][1] is not None and items[-1][1].status == Status.READY
     assert worker_handshakes(emu) == 3
     urls = [r for r in emu.requests_to("api") if r.path.startswith("/v1/speak/websocket")]
@@ -269,7 +277,7 @@ async def test_a_drop_in_the_middle_of_a_request_is_a_clear_error(emu: Emulator,
             async for item in ws.iter_request(request_id, request_timeout=30):
                 received.append(item)
         message = str(raised.value)
-        assert "in the middle of the request" in message and "1011" in message and "awaiting part 0 chunk 3" in message
+        assert "before the request's end" in message and "1011" in message and "awaiting part 0 chunk 3" in message
         assert raised.value.request_id == request_id
         assert sum(1 for *_, audio in received if audio) == 3  # what did arrive was delivered first
         emu.ws_cut_after = None
@@ -282,11 +290,13 @@ async def test_drops_between_and_in_the_middle_of_requests(emu: Emulator, api: A
     emu.ws_drop_after = 1
     async with api.websocket(voice_id=voice_id) as ws:
         for n in range(2):
-            items = await collect(ws.iter_request(await ws.generate_take(voice_id, f"Request {n}."), request_timeout=30))
+            items = await collect(
+                ws.iter_request(await ws.generate_take(voice_id, f"Request {n}."), request_timeout=30)
+            )
             assert items[-1][1].status == Status.READY
         emu.ws_drop_after, emu.ws_cut_after = None, 2
         request_id = await ws.generate_take(voice_id, TEXT, stream_options=CHUNKS)
-        with pytest.raises(DaisysWebsocketStreamError, match=r"1011.*in the middle of the request.*part 0 chunk 2"):
+        with pytest.raises(DaisysWebsocketStreamError, match=r"1011.*before the request.s end.*part 0 chunk 2"):
             await collect(ws.iter_request(request_id, request_timeout=30))
         emu.ws_cut_after = None
         items = await collect(ws.iter_request(await ws.generate_take(voice_id, "After."), request_timeout=30))
