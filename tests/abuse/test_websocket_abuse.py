@@ -478,3 +478,35 @@ async def test_a_failed_take_written_to_a_file_leaves_none_and_the_next_is_writt
         assert getattr(error, "request_id", failed) == failed
         assert (await ws.write_wav(good, tmp_path / "good.wav", request_timeout=10)).status == Status.READY
     assert leftovers(tmp_path) == ["good.wav"]
+
+
+# -- a message larger than any real part (the asyncio session; websocket-client has no such bound) ------------------
+
+
+async def test_a_message_over_the_size_limit_fails_its_connections_requests_and_the_session_goes_on(
+    tmp_path: Path,
+) -> None:
+    from daisys_ext import AsyncClient
+    from daisys_ext._async.websocket_session import AsyncWebsocket
+    from daisys_ext._websocket.connection import DEFAULT_MAX_MESSAGE_BYTES, ConnectOptions
+
+    assert DEFAULT_MAX_MESSAGE_BYTES >= 32 * 1024 * 1024  # larger than any real part (a sentence's WAV)
+
+    async def script(worker: BrokenWorker, ws: ServerConnection) -> None:
+        if worker.connections > 1:
+            await serve_good_takes(worker, ws)
+            return
+        command = await worker.command(ws)
+        await ws.send(take(command["request_id"], "started"))
+        await ws.send(part_frame(command["request_id"], 0, wav(200_000)))  # 400 KB: over this session's limit
+
+    async with AsyncClient("user@example.com", "pw", daisys_url=NOWHERE, auth_url=NOWHERE) as client:
+        with serving(script) as worker:
+            options = ConnectOptions(max_message_bytes=100_000)
+            async with AsyncWebsocket(client, "shakespeare", worker_url=worker.url, connect=options) as ws:
+                request_id = await ws.generate_take(VOICE, "Hi.")
+                error = await raises(ws.write_wav(request_id, tmp_path / "hi.wav"), DaisysWebsocketStreamError, 3)
+                assert error.request_id == request_id and "1009" in str(error)
+                info = await ws.write_wav(await ws.generate_take(VOICE, "Small."), tmp_path / "small.wav")
+                assert info.status == Status.READY
+    assert leftovers(tmp_path) == ["small.wav"]
