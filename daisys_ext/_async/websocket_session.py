@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Protocol
 from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
-from .._audio.playback import PlayAlong
 from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
 from .._deadline import deadline_after, expired, remaining
@@ -32,6 +31,7 @@ from .._errors import (
     DaisysWebsocketConnectError,
     DaisysWebsocketError,
 )
+from .._files import output_file
 from .._logging import redact_logs
 from .._synchronization import (
     AsyncEvent,
@@ -40,10 +40,9 @@ from .._synchronization import (
     AsyncTextChunks,
     async_accept_callbacks,
     async_call,
-    async_run_blocking,
 )
 from .._websocket.connection import AsyncConnection, ConnectionLost, ConnectOptions, HandshakeRefused
-from .._websocket.output import AudioOut, WavTarget, wav_output
+from .._websocket.output import AudioOut, WavTarget
 from .._websocket.protocol import (
     DEFAULT_STALL_TIMEOUT,
     END,
@@ -55,6 +54,7 @@ from .._websocket.protocol import (
     StatusCallback,
     official_item,
 )
+from .playing import playing_along
 from .text_stream import sentence_items
 
 if TYPE_CHECKING:
@@ -142,6 +142,7 @@ class AsyncWebsocket:
 
     @property
     def connected(self) -> bool:
+        """Whether a connection to a worker is open now (the session reconnects by itself when needed)."""
         ws = self._ws
         return ws is not None and ws.is_open
 
@@ -561,9 +562,8 @@ class AsyncWebsocket:
         play: bool | AudioOutput,
     ) -> list[Info]:
         """Write requests' items as one WAV (or raw PCM), playing along; the subtitles beside it; their statuses."""
-        player = PlayAlong(play) if play is not False else None
-        try:
-            with wav_output(file) as target:
+        async with playing_along(play) as player:
+            with output_file(file) as target:
                 out = AudioOut(target, raw=raw)
                 async for request_id, item in items:
                     if item is None:
@@ -573,12 +573,6 @@ class AsyncWebsocket:
                 out.close()
                 if subtitles is not None:
                     write_subtitles(out.cues(), subtitles)
-            if player is not None:
-                await async_run_blocking(player.finish)
-        except BaseException:
-            if player is not None:
-                player.stop()
-            raise
         return out.infos
 
     async def _items(
