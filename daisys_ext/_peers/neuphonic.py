@@ -207,12 +207,7 @@ class NeuphonicFrameDecoder(PcmFrameDecoder):
     service = "Neuphonic"
 
     def audio(self, message: Message) -> bytes | None:
-        try:
-            parsed = parse_message(message)
-        except FrameError:
-            raise
-        except Exception as exc:  # whatever a message does to the parsing, it is that message's error
-            raise FrameError(f"a message cannot be read ({type(exc).__name__}): {describe(message, 80)}") from None
+        parsed = parse_message(message)
         return parsed.audio if isinstance(parsed, Answer) else None
 
 

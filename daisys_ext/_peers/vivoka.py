@@ -233,12 +233,7 @@ class VivokaFrameDecoder(PcmFrameDecoder):
     service = "Vivoka"
 
     def audio(self, message: Message) -> bytes | None:
-        try:
-            parsed = parse_message(message)
-        except FrameError:
-            raise
-        except Exception as exc:  # whatever a message does to the parsing, it is that message's error
-            raise FrameError(f"a message cannot be read ({type(exc).__name__}): {describe(message, 80)}") from None
+        parsed = parse_message(message)
         if isinstance(parsed, ErrorMessage):
             raise VivokaError(parsed.error, shown=_shown(parsed.error))
         return parsed.pcm if isinstance(parsed, AudioData) else None

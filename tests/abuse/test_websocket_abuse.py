@@ -27,7 +27,9 @@ from abuse.ws_servers import (
     frame,
     good_take,
     part_frame,
+    started_then_silent,
     take,
+    then_good_takes,
     wav,
     worker_error,
 )
@@ -225,16 +227,13 @@ async def test_a_message_for_a_request_never_issued_fails_the_requests_in_flight
     (typed, saying what arrived), nobody waits for ever, and the next requests go on a new connection."""
 
     async def script(worker: BrokenWorker, ws: ServerConnection) -> None:
-        if worker.connections > 1:
-            await serve_good_takes(worker, ws)
-            return
         first, second = await worker.command(ws), await worker.command(ws)
         await ws.send(take(first["request_id"], "waiting"))
         await ws.send(take(second["request_id"], "started"))
         await ws.send(NEVER_ISSUED[kind](second["request_id"]))
         await ws.wait_closed()  # then nothing at all
 
-    with serving(script) as worker:
+    with serving(then_good_takes(script)) as worker:
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             first = await ws.generate_take(VOICE, "One.")
             second = await ws.generate_take(VOICE, "Two.")
@@ -280,16 +279,7 @@ async def test_a_silent_worker_fails_the_requests_after_the_stall_bound_and_is_r
     """The worker answers, then keeps the connection open and sends nothing: no caller's timeout is given,
     yet the request fails with DaisysTimeoutError after stall_timeout, and the next one goes on a new connection."""
 
-    async def script(worker: BrokenWorker, ws: ServerConnection) -> None:
-        if worker.connections > 1:
-            await serve_good_takes(worker, ws)
-            return
-        command = await worker.command(ws)
-        await ws.send(take(command["request_id"], "started"))
-        await ws.send(part_frame(command["request_id"], 0, wav()))
-        await ws.wait_closed()
-
-    with serving(script) as worker:
+    with serving(started_then_silent(wav())) as worker:
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             ws.stall_timeout = 0.5
             request_id = await ws.generate_take(VOICE, "Hi.", status_callback=print if call == "update" else None)
@@ -492,16 +482,8 @@ async def test_a_message_over_the_size_limit_fails_its_connections_requests_and_
 
     assert DEFAULT_MAX_MESSAGE_BYTES >= 32 * 1024 * 1024  # larger than any real part (a sentence's WAV)
 
-    async def script(worker: BrokenWorker, ws: ServerConnection) -> None:
-        if worker.connections > 1:
-            await serve_good_takes(worker, ws)
-            return
-        command = await worker.command(ws)
-        await ws.send(take(command["request_id"], "started"))
-        await ws.send(part_frame(command["request_id"], 0, wav(200_000)))  # 400 KB: over this session's limit
-
     async with AsyncClient("user@example.com", "pw", daisys_url=NOWHERE, auth_url=NOWHERE) as client:
-        with serving(script) as worker:
+        with serving(started_then_silent(wav(200_000))) as worker:  # a 400 KB part: over this session's limit
             options = ConnectOptions(max_message_bytes=100_000)
             async with AsyncWebsocket(client, "shakespeare", worker_url=worker.url, connect=options) as ws:
                 request_id = await ws.generate_take(VOICE, "Hi.")
