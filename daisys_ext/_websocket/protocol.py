@@ -15,6 +15,7 @@ session's and the late ones all wait in one queue for ``update()`` (`pop_error`)
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import json
 import logging
@@ -22,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, TypeGuard
+from typing import Any, Concatenate, Final, Literal, ParamSpec, TypeGuard, TypeVar
 
 from daisys_speak_api.models import (
     Status,
@@ -72,6 +73,8 @@ AudioCallback = Callable[..., object]
 IterItem = tuple[str | None, Info | None, bytes | None, bytes | None]
 Message = str | bytes | bytearray | memoryview
 _NAMED_STATUSES = frozenset(status.value for status in Status)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 MAX_PENDING_ERRORS = 100
 """Errors about no request (or a request already over) kept for update(); beyond, they are only logged."""
@@ -183,8 +186,10 @@ class _Request:
         self.items: deque[tuple[str | None, Item]] = deque()
         self.error: DaisysError | None = None
         self.error_raised = False  # by update() or by the request's iteration
-        self.iterated_error = False  # raised by its iteration: nothing more is kept for it
+        self.iterated_error = False  # raised by its iteration (or given up): nothing more is kept for it
+        self.end_seen = False  # its reader had its end (END, or its error)
         self.worker_reported = False  # the worker sent an error message about it
+        self.worker_done = False  # (abandoned) the worker has nothing more to send about it
         self.reported_at: float | None = None  # when the first half of a failed take's report came
         self.connection_gone = False
 
@@ -194,6 +199,17 @@ class _Request:
         if state not in _TRANSITIONS[self.state]:
             raise IllegalTransition(f"request {self.request_id} cannot go from {self.state.value} to {state.value}")
         self.state = state
+
+    @property
+    def over(self) -> bool:
+        """Nothing more is owed to anyone: the worker, its reader, its callbacks or ``update()``."""
+        if self.items:
+            return False
+        if self.state is State.ABANDONED:
+            return self.worker_done
+        if self.state is State.FAILED:
+            return self.error_raised and not self.awaits_final_status
+        return self.state is State.DONE and (self.end_seen or not self.buffered)
 
     @property
     def final(self) -> bool:
@@ -238,6 +254,19 @@ class _Gone:
     quiet: bool
 
 
+def _settles(method: Callable[Concatenate[SessionProtocol, P], R]) -> Callable[Concatenate[SessionProtocol, P], R]:
+    """After the call, whatever it raised, every request it brought to its end is forgotten (`_settle`)."""
+
+    def call(self: SessionProtocol, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._settle()
+
+    functools.update_wrapper(call, method)
+    return call
+
+
 class SessionProtocol:
     """The state of one websocket session, across its connections; makes no I/O itself.
 
@@ -265,6 +294,7 @@ class SessionProtocol:
         self._ids = itertools.count()
         self._issued = 0
         self._requests: dict[int, _Request] = {}
+        self._ended: dict[int, _Request] = {}  # those done, failed or abandoned, not yet forgotten
         self._pending: deque[_Pending] = deque()  # for update(), oldest first
         self._unattached = 0  # how many of those are "session" or "late" (bounded: MAX_PENDING_ERRORS)
         self._gone: dict[int, _Gone] = {}
@@ -329,6 +359,7 @@ class SessionProtocol:
 
     # -- received messages ----------------------------------------------------------------------
 
+    @_settles
     def receive(self, message: Message) -> list[Call]:
         """Take one received message; return the user callbacks it calls for, in order.
 
@@ -375,8 +406,7 @@ class SessionProtocol:
     def _status(self, request: _Request, info: Info) -> list[Call]:
         state = request.state
         if state is State.ABANDONED:
-            if Status(info.status).done():
-                self._forget(request)
+            request.worker_done = request.worker_done or Status(info.status).done()
             return []
         if state is State.DONE or (state is State.FAILED and not request.awaits_final_status):
             self.ignored += 1
@@ -389,17 +419,15 @@ class SessionProtocol:
         request.keep(StatusChange(info))
         calls = [Call(request.status_callback, (request.request_id, info))] if request.status_callback else []
         if state is State.FAILED:  # the final status after the worker's error message: the report is whole
-            self._tidy(request)
             return calls
         if not request.final:
-            request.move(State.ANSWERED if state is State.SENT else state)
+            self._move(request, State.ANSWERED if state is State.SENT else state)
         elif info.status == Status.READY and state is not State.AUDIO_IN:
-            request.move(State.FINAL_STATUS)  # the rest of its audio is still due
+            self._move(request, State.FINAL_STATUS)  # the rest of its audio is still due
         else:
-            request.move(State.DONE)
+            self._move(request, State.DONE)
             if info.status != Status.READY:
                 request.reported_at = self._clock()  # its iteration may wait a moment for the worker's message
-        self._tidy(request)
         return calls
 
     def _worker_status(self, data: dict[str, Any], text: str) -> list[Call]:
@@ -439,8 +467,7 @@ class SessionProtocol:
             if request is not None or (gone is not None and (gone.quiet or gone.error is not None)):
                 log.debug("worker error for request %d, which nobody is waiting for: %s", request_id, what)
                 if request is not None:  # abandoned: the worker is done with it; a late look says what happened
-                    self._forget(request)
-                    self._gone[request_id] = _Gone(DaisysWebsocketGenerateError(what, request_id), True)
+                    self._fail(request, DaisysWebsocketGenerateError(what, request_id))
             else:
                 self._late_error(request_id, what)
             return []
@@ -449,10 +476,6 @@ class SessionProtocol:
             return []
         if request.state is State.DONE and (request.info is None or request.info.status == Status.READY):
             self._late_error(request_id, what)  # a ready take's end is what it is; update() says the rest
-            return []
-        if request.state is State.DONE and not request.buffered:
-            self._late_error(request_id, what)  # the callbacks had its end: update() raises it, as before
-            self._forget(request)
             return []
         request.worker_reported = True
         request.reported_at = request.reported_at or self._clock()
@@ -495,7 +518,7 @@ class SessionProtocol:
             return []
         request.take_id = request.take_id or frame.take_id
         if request.state is not State.FINAL_STATUS:
-            request.move(State.STREAMING)
+            self._move(request, State.STREAMING)
         calls = []
         for event in events:
             request.keep(event)
@@ -511,8 +534,7 @@ class SessionProtocol:
                 }
                 calls.append(Call(request.audio_callback, kwargs=kwargs))
             if isinstance(event, TakeEnd):
-                request.move(State.DONE if request.state is State.FINAL_STATUS else State.AUDIO_IN)
-        self._tidy(request)
+                self._move(request, State.DONE if request.state is State.FINAL_STATUS else State.AUDIO_IN)
         return calls
 
     def _issued_id(self, request_id: object) -> TypeGuard[int]:
@@ -554,8 +576,8 @@ class SessionProtocol:
                 DaisysWebsocketGenerateError(why, named) if generate else DaisysWebsocketStreamError(why, named)
             )
             self._report("session", error)
-        for request in [r for r in self._requests.values() if r.state is State.ABANDONED]:
-            self._forget(request)
+        for request in self._ended.values():
+            request.worker_done = True  # the connection goes, and the worker's work for it with it
 
     def _unreadable(self, why: str) -> None:
         """A message that cannot be read: whose status or audio it was cannot be told, so every request
@@ -582,6 +604,7 @@ class SessionProtocol:
             return None
         return self._heard_at + self.stall_timeout
 
+    @_settles
     def check_stall(self) -> bool:
         """Past the stall deadline, every request in flight fails with `DaisysTimeoutError`; True when they did.
 
@@ -601,8 +624,8 @@ class SessionProtocol:
                     [request.info] if request.info is not None else [],
                 ),
             )
-        for request in [r for r in self._requests.values() if r.state is State.ABANDONED]:
-            self._forget(request)
+        for request in self._ended.values():
+            request.worker_done = True  # the connection goes, and the worker's work for it with it
         return True
 
     def wake_at(self, request_id: int) -> float | None:
@@ -619,6 +642,7 @@ class SessionProtocol:
 
     # -- what the user gets ------------------------------------------------------------------------
 
+    @_settles
     def next_item(self, request_id: int, *, raise_failed_take: bool = False) -> tuple[str | None, Item] | _End | None:
         """The next ``(take_id, item)`` of a request, `END` after its last, or None while more is due.
 
@@ -646,8 +670,7 @@ class SessionProtocol:
             assert request.error is not None
             if request.awaits_final_status and now < (request.reported_at or now) + FAILED_TAKE_GRACE:
                 return None  # its status error, just behind the worker's message, comes before the error
-            request.error_raised = request.iterated_error = True
-            self._tidy(request)
+            request.error_raised = request.iterated_error = request.end_seen = True
             raise request.error
         if request.state is not State.DONE:
             return None
@@ -655,17 +678,17 @@ class SessionProtocol:
         awaited = (request.reported_at or now) + FAILED_TAKE_GRACE
         if raise_failed_take and failed_take and not request.connection_gone and now < awaited:
             return None  # the worker's message, just behind its status, is raised with it
-        self._forget(request, quiet=True)
+        request.end_seen = True
         if raise_failed_take and failed_take:
             take = f"take {request.take_id}" if request.take_id else "its take"
-            error = DaisysWebsocketGenerateError(
+            request.error = DaisysWebsocketGenerateError(
                 f"Request {request_id}: {take} ended with status error (the worker sent no message about it)",
                 request_id,
             )
-            self._gone[request_id] = _Gone(error, True)
-            raise error
+            raise request.error
         return END
 
+    @_settles
     def abandon(self, request_id: int) -> None:
         """The caller gave up on a request (closed its iteration early): keep nothing more of it.
 
@@ -675,14 +698,14 @@ class SessionProtocol:
         request = self._requests.get(request_id)
         if request is None:
             return
+        request.items.clear()
+        request.status_callback = request.audio_callback = None
+        request.iterated_error = request.end_seen = request.error_raised = True  # nobody is to have any of it
         if request.under_way:
-            request.move(State.ABANDONED)
-            request.items.clear()
+            self._move(request, State.ABANDONED)
             request.reassembler.discard()
-            request.status_callback = request.audio_callback = None
-        else:
-            self._forget(request, quiet=True)
 
+    @_settles
     def pop_error(self) -> DaisysError | None:
         """The oldest error not yet raised to the user (``update`` raises it)."""
         while self._pending:
@@ -695,7 +718,6 @@ class SessionProtocol:
             if request is None or request.error_raised or request.state is not State.FAILED:
                 continue  # raised by its iteration already, or given up
             request.error_raised = True
-            self._tidy(request)
             return pending.error
         return None
 
@@ -711,6 +733,7 @@ class SessionProtocol:
 
     # -- the connection --------------------------------------------------------------------------
 
+    @_settles
     def connection_lost(self, why: str, *, resend: bool = True) -> list[str]:
         """The connection is gone: return the commands to send again on the next one.
 
@@ -734,13 +757,7 @@ class SessionProtocol:
                     f" Generate it again, or fetch {take} over REST once it is ready",
                     request.request_id,
                 )
-                if request.state is State.ABANDONED:  # nobody waits for it; a late look says what happened
-                    self._forget(request)
-                    self._gone[request.request_id] = _Gone(error, True)
-                else:
-                    self._fail(request, error)
-            else:
-                self._tidy(request)  # one that awaited its final status (or a worker's message) awaits no more
+                self._fail(request, error)
         return commands
 
     # -- bookkeeping -------------------------------------------------------------------------------
@@ -756,14 +773,20 @@ class SessionProtocol:
     def _fail(self, request: _Request, error: DaisysError) -> None:
         if request.state is State.FAILED:
             return
-        if request.state is State.ABANDONED:
-            self._forget(request)
+        if request.state is State.ABANDONED:  # nobody waits for it; a late look says what happened
+            request.error = request.error or error
+            request.worker_done = True
             return
-        request.move(State.FAILED)
+        self._move(request, State.FAILED)
         request.error = error
         request.reassembler.discard()
         self._pending.append(_Pending("request", error, request.request_id))
-        self._tidy(request)
+
+    def _move(self, request: _Request, state: State) -> None:
+        """The one way a request changes state (`_Request.move` checks it against `_TRANSITIONS`)."""
+        request.move(state)
+        if state in (State.DONE, State.FAILED, State.ABANDONED):
+            self._ended[request.request_id] = request
 
     def _report(self, kind: Literal["session", "late"], error: DaisysError, request_id: int | None = None) -> None:
         """Keep an error about no request of this session (or one already over) for update() to raise."""
@@ -773,23 +796,16 @@ class SessionProtocol:
         self._unattached += 1
         self._pending.append(_Pending(kind, error, request_id))
 
-    def _tidy(self, request: _Request) -> None:
-        """Forget a request once nothing more is owed to anyone: the one place that decides it."""
-        if request.items:
-            return
-        if request.state is State.FAILED:
-            if request.error_raised and not request.awaits_final_status:
-                self._forget(request)
-        elif request.state is State.DONE and not request.buffered:
-            self._forget(request)  # its callbacks had everything
-
-    def _forget(self, request: _Request, *, quiet: bool | None = None) -> None:
-        """Drop a request; remember its error (for a late iteration) and who a late worker error is for."""
-        self._requests.pop(request.request_id, None)
-        request.reassembler.discard()
-        if quiet is None:  # abandoned, or its error raised by its iteration: a late message is nobody's
-            quiet = request.state is State.ABANDONED or request.iterated_error
-        self._gone[request.request_id] = _Gone(request.error, quiet)
+    def _settle(self) -> None:
+        """Forget the requests that came to their end (`_Request.over`): the one place that decides it,
+        after every call that can change one (`_settles`)."""
+        for request in [r for r in self._ended.values() if r.over]:
+            del self._ended[request.request_id]
+            self._requests.pop(request.request_id, None)
+            request.reassembler.discard()
+            # A late error message of the worker about it is nobody's once its reader had its end (or it was
+            # abandoned); one about a request whose callbacks had everything is for update(), once.
+            self._gone[request.request_id] = _Gone(request.error, request.end_seen)
         if len(self._gone) > MAX_FORGOTTEN:  # a session open for weeks keeps the latest only
             del self._gone[next(iter(self._gone))]
 
