@@ -68,6 +68,8 @@ __all__ = ["AsyncWebsocket"]
 
 log = logging.getLogger("daisys_ext.websocket")
 NOT_CONNECTED = "The websocket is not connected: use it in a with block (or call reconnect() first)."
+STALL_PROBE = 0.05
+"""Seconds a reader listens, at least, before it takes the worker for silent (``stall_timeout``)."""
 
 
 class AsyncWorkers(Protocol):
@@ -630,9 +632,15 @@ class AsyncWebsocket:
         that named a request never made, loses its connection (its requests have failed) for a new one."""
         ws = await self._connection()
         with self._guard:
-            stall = self._protocol.stall_deadline()
+            stall_left = remaining(self._protocol.stall_deadline())
+        wait = _sooner(timeout, stall_left)
+        if stall_left is not None and stall_left <= STALL_PROBE:
+            # Silence is only known once the socket is drained: listen a moment whatever the caller's timeout,
+            # so that what the worker sent while nobody read (callbacks between update() calls, a busy event
+            # loop) is found waiting, and not taken for a silent worker.
+            wait = STALL_PROBE
         try:
-            message = await ws.recv(_sooner(timeout, remaining(stall)))
+            message = await ws.recv(wait)
         except ConnectionLost as lost:
             await self._lost(ws, lost.why)
             return
@@ -641,7 +649,7 @@ class AsyncWebsocket:
             if message is not None:
                 calls = self._protocol.receive(message)
             broken = self._protocol.disagreed
-            if broken is None and self._protocol.check_stall():
+            if broken is None and message is None and self._protocol.check_stall():
                 broken = f"the worker sent nothing for {self._protocol.stall_timeout:g} s (stall_timeout)"
         for callback in calls:
             await async_call(callback)

@@ -492,3 +492,18 @@ async def test_a_message_over_the_size_limit_fails_its_connections_requests_and_
                 info = await ws.write_wav(await ws.generate_take(VOICE, "Small."), tmp_path / "small.wav")
                 assert info.status == Status.READY
     assert leftovers(tmp_path) == ["small.wav"]
+
+
+async def test_a_caller_that_reads_late_finds_the_workers_messages_not_a_stall(api: Api) -> None:
+    """Only a drained socket is silence: messages that waited while nobody read are not the worker's silence."""
+    seen: list[Status] = []
+    with serving(serve_good_takes) as worker:
+        async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
+            ws.stall_timeout = 0.3
+            await ws.generate_take(VOICE, "Hi.", status_callback=lambda request_id, take: seen.append(take.status))
+            time.sleep(0.8)  # the whole take arrives meanwhile, unread (a blocking pause: no reader runs)
+            while not seen or not seen[-1].done():
+                await ws.update(timeout=1)
+            assert seen[-1] == Status.READY
+            await ws.update(timeout=0)  # nothing to raise
+        assert worker.connections == 1
