@@ -186,9 +186,7 @@ class _Request:
         self.items: deque[tuple[str | None, Item]] = deque()
         self.error: DaisysError | None = None
         self.error_raised = False  # by update() or by the request's iteration
-        self.iterated_error = False  # raised by its iteration (or given up): nothing more is kept for it
-        self.end_seen = False  # its reader had its end (END, or its error)
-        self.worker_reported = False  # the worker sent an error message about it
+        self.end_seen = False  # its reader had its end (END, or its error), or gave it up: nothing more is kept
         self.worker_done = False  # (abandoned) the worker has nothing more to send about it
         self.reported_at: float | None = None  # when the first half of a failed take's report came
         self.connection_gone = False
@@ -227,12 +225,13 @@ class _Request:
         Kept until then, so that the status reaches its ``status_callback``, or its iteration
         before the error.
         """
-        if not self.worker_reported or self.final or self.take_id is None or self.connection_gone:
+        reported = isinstance(self.error, DaisysWebsocketGenerateError)  # by the worker's error message
+        if not reported or self.final or self.take_id is None or self.connection_gone:
             return False  # refused before it had a take, or its final status is in (or can no longer come)
-        return self.status_callback is not None or (self.buffered and not self.iterated_error)
+        return self.status_callback is not None or (self.buffered and not self.end_seen)
 
     def keep(self, item: Item) -> None:
-        if self.buffered and not self.iterated_error:
+        if self.buffered and not self.end_seen:
             self.items.append((self.take_id, item))
 
 
@@ -477,7 +476,6 @@ class SessionProtocol:
         if request.state is State.DONE and (request.info is None or request.info.status == Status.READY):
             self._late_error(request_id, what)  # a ready take's end is what it is; update() says the rest
             return []
-        request.worker_reported = True
         request.reported_at = request.reported_at or self._clock()
         self._fail(request, DaisysWebsocketGenerateError(what, request_id))
         return []
@@ -670,7 +668,7 @@ class SessionProtocol:
             assert request.error is not None
             if request.awaits_final_status and now < (request.reported_at or now) + FAILED_TAKE_GRACE:
                 return None  # its status error, just behind the worker's message, comes before the error
-            request.error_raised = request.iterated_error = request.end_seen = True
+            request.error_raised = request.end_seen = True
             raise request.error
         if request.state is not State.DONE:
             return None
@@ -700,7 +698,7 @@ class SessionProtocol:
             return
         request.items.clear()
         request.status_callback = request.audio_callback = None
-        request.iterated_error = request.end_seen = request.error_raised = True  # nobody is to have any of it
+        request.end_seen = request.error_raised = True  # nobody is to have any of it
         if request.under_way:
             self._move(request, State.ABANDONED)
             request.reassembler.discard()
