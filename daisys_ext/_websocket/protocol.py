@@ -515,7 +515,7 @@ class SessionProtocol:
             self._fail(request, DaisysWebsocketStreamError(str(exc), request.request_id))
             return []
         request.take_id = request.take_id or frame.take_id
-        if request.state is not State.FINAL_STATUS:
+        if request.state is not State.FINAL_STATUS and request.state is not State.STREAMING:
             self._move(request, State.STREAMING)
         calls = []
         for event in events:
@@ -797,6 +797,8 @@ class SessionProtocol:
     def _settle(self) -> None:
         """Forget the requests that came to their end (`_Request.over`): the one place that decides it,
         after every call that can change one (`_settles`)."""
+        if not self._ended:
+            return
         for request in [r for r in self._ended.values() if r.over]:
             del self._ended[request.request_id]
             self._requests.pop(request.request_id, None)
