@@ -18,7 +18,6 @@ from ._exit import UsageError
 if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse
 
-__all__ = ["atomic_file"]  # also the token file's (`_store`)
 
 FORMATS = ("wav", "mp3", "flac", "m4a", "webm")
 
