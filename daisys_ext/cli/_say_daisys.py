@@ -94,7 +94,7 @@ def _over_websocket(client: Client, voice: VoiceInfo, request: SayRequest, ui: U
                     request.source.chunks(),
                     cast(BinaryIO, meter),
                     **take_options(request),
-                    timeout=SENTENCE_TIMEOUT,
+                    sentence_timeout=SENTENCE_TIMEOUT,
                     subtitles=request.subtitles,
                     play=request.play,
                 )
