@@ -167,17 +167,8 @@ class Meter:
         """Seconds of audio written so far (a WAV's)."""
         return max(0, self.bytes - self.data_offset) / self.byte_rate if self.byte_rate else 0.0
 
-    def seekable(self) -> bool:
-        return self._out.seekable()
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._out.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._out.tell()
-
-    def flush(self) -> None:
-        self._out.flush()
+    def __getattr__(self, name: str) -> Any:  # seek, tell, flush, ...: the file's own (a WAV's header is patched)
+        return getattr(self._out, name)
 
 
 @contextlib.contextmanager
