@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
+from .._callbacks import async_call, async_choose_callback
 from .._config import ClientConfig, Verify, credentials_from_env
 from .._deadline import deadline_after
 from .._errors import (
@@ -35,10 +36,11 @@ from .._http.resume import Download, Join
 from .._http.tokens import Tokens
 from .._http.waiting import PollSchedule, WaitTracker, batches
 from .._logging import redact_logs
-from .._synchronization import async_call, async_choose_callback, async_sleep
+from .._synchronization import async_sleep
 from .auth import AsyncDaisysAuth
 from .hooks import event_hooks
 from .limit import DEFAULT_MAX_CONCURRENCY, AsyncLimitTransport
+from .shared_tokens import AsyncSharedTokens
 from .transports import AsyncClientTransport, AsyncLazyTransport, AsyncRetryTransport
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
     from .._audio.frames import FrameDecoder
     from .._audio.playback import AudioOutput, PlayAlong
     from .._bodies import Prosody, UserData
+    from .._http.token_store import TokenStore
     from .websocket_session import AsyncWebsocket
 
 logger = logging.getLogger("daisys_ext")
@@ -81,6 +84,12 @@ class AsyncClient(TokenAttributes):
     downloads alike (a download holds its place until its body is read or closed); the
     rest wait their turn in order, so a thousand takes at once cost no more CPU a take
     than sixty-four.
+
+    ``token_store`` (a ``FileTokenStore``, a ``RedisTokenStore`` or your own ``TokenStore``)
+    shares one login among many processes: the client starts from the stored tokens, and a
+    login or refresh happens once for all of them, under the store's lock. With a store,
+    ``close()`` does not revoke the shared tokens, and the client can be pickled (its
+    configuration and store, never a password or token) to be sent to another process.
     """
 
     def __init__(
@@ -103,6 +112,7 @@ class AsyncClient(TokenAttributes):
         verify: Verify = True,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        token_store: TokenStore | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
         redact_logs()
@@ -134,22 +144,27 @@ class AsyncClient(TokenAttributes):
             config = config.beneath(http_client.headers)  # its own headers go with API requests too
             pool: httpx.AsyncBaseTransport = AsyncClientTransport(http_client)
         else:
-            # Connections kept alive for as many requests as may be open at once: none closed and reopened.
-            limits = httpx.Limits(max_connections=max(100, max_concurrency), max_keepalive_connections=max_concurrency)
-            pool = transport or AsyncLazyTransport(
-                lambda: httpx.AsyncHTTPTransport(proxy=config.proxy, verify=config.verify, limits=limits)
-            )
-        exempt = httpx.URL(tokens.auth_url + "/")  # the auth service's requests never wait for a place
-        self._setup(config, tokens, AsyncLimitTransport(pool, max_concurrency, exempt), owns_pool=True)
+            pool = transport or _own_pool(config, max_concurrency)
+        self._setup(config, tokens, _limited(pool, max_concurrency, tokens), owns_pool=True, store=token_store)
 
-    def _setup(self, config: ClientConfig, tokens: Tokens, pool: AsyncLimitTransport, *, owns_pool: bool) -> None:
+    def _setup(
+        self,
+        config: ClientConfig,
+        tokens: Tokens,
+        pool: AsyncLimitTransport,
+        *,
+        owns_pool: bool,
+        store: TokenStore | None = None,
+    ) -> None:
         self._config = config
         self._tokens = tokens
         self._pool = pool
         self._is_copy = not owns_pool
+        self._shared = AsyncSharedTokens(store, tokens, config.timeout.read or 30.0)
+        auth = AsyncDaisysAuth(tokens, config.public_paths, config.timeout.as_dict(), config.headers, self._shared)
         self._http = httpx.AsyncClient(
             base_url=config.product_url,
-            auth=AsyncDaisysAuth(tokens, config.public_paths, config.timeout.as_dict(), config.headers),
+            auth=auth,
             headers=dict(config.headers),
             timeout=config.timeout,
             transport=AsyncRetryTransport(pool, config.retry, owns_inner=owns_pool),
@@ -179,8 +194,35 @@ class AsyncClient(TokenAttributes):
         if max_concurrency is not None:
             _check_concurrency(max_concurrency)
             pool = pool.with_limit(max_concurrency)
-        copy._setup(config, self._tokens, pool, owns_pool=False)
+        copy._setup(config, self._tokens, pool, owns_pool=False, store=self._shared.store)
         return copy
+
+    @property
+    def token_store(self) -> TokenStore | None:
+        """The store this client shares its tokens through, if any."""
+        return self._shared.store
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its configuration, email and token store: no password and no token travel.
+
+        Celery, Ray and multiprocessing send their arguments as pickles; the client made from
+        one gets its tokens from the store. Without a store there is nothing to get them
+        from, so such a client refuses to be pickled.
+        """
+        if self._shared.store is None:
+            raise DaisysInputError(
+                f"{type(self).__name__} without a token_store cannot be pickled: its password and tokens would travel "
+                "in the pickle. Give it token_store=FileTokenStore(...) or RedisTokenStore(...), or make the client "
+                "in the process that uses it."
+            )
+        if not isinstance(self._pool.inner, AsyncLazyTransport):
+            raise DaisysInputError(
+                f"{type(self).__name__} with an http_client or transport of its own cannot be pickled: make it in the "
+                "process that uses it."
+            )
+        if self._config.proxy and "@" in self._config.proxy:
+            raise DaisysInputError(f"{type(self).__name__} with a proxy password cannot be pickled.")
+        return (_from_pickle, (self._config, self._tokens.email, self._shared.store, self._pool.limit))
 
     @property
     def _api(self) -> AuthenticatedClient:
@@ -208,32 +250,40 @@ class AsyncClient(TokenAttributes):
             return cast(R, done.value)
 
     async def login(self, email: str | None = None, password: str | None = None) -> bool:
-        """Log in with the given (or the client's) email and password; True when logged in."""
+        """Log in with the given (or the client's) email and password; True when logged in (stored, with a store)."""
         if email is not None:
             self._tokens.email = email
         if password is not None:
             self._tokens.password = password
-        await self._run(self._tokens.login())
+        async with self._shared.exchange():
+            await self._run(self._tokens.login())
         return True
 
     async def login_refresh(self) -> bool | None:
         """Renew the tokens now: True if refreshed, False if refused, None without a refresh token."""
-        return await self._run(self._tokens.refresh())
+        async with self._shared.exchange():
+            return await self._run(self._tokens.refresh())
 
     async def logout(self, refresh_token: str | None = None) -> bool:
-        """Revoke the refresh token (or the one given) and forget the tokens; False if there was none."""
-        return await self._run(self._tokens.logout(refresh_token))
+        """Revoke the refresh token (or the one given) and forget the tokens; False if there was none.
+
+        With a ``token_store`` this logs out EVERY process sharing the store: the stored tokens
+        are removed and their refresh token revoked, so the others must log in again.
+        """
+        stored = await self._shared.forget()
+        return await self._run(self._tokens.logout(refresh_token or stored))
 
     async def close(self) -> None:
         """Log out if ``auto_logout`` says so, and close the connection pool.
 
         A copy from ``with_options`` neither logs out nor closes the pool it shares, and an
-        ``http_client`` of your own stays open.
+        ``http_client`` of your own stays open. A client with a ``token_store`` never logs
+        out on close: the login is the fleet's (``logout()`` ends it for everyone).
         """
         if self._http.is_closed:
             return
         try:
-            if self.auto_logout and self.refresh_token and not self._is_copy:
+            if self.auto_logout and self.refresh_token and not self._is_copy and self._shared.store is None:
                 await self.logout()
         except (DaisysError, httpx.HTTPError) as exc:
             logger.warning("logout on close failed: %s", exc)
@@ -923,3 +973,31 @@ class AsyncAudioStream:
         if self._response is not None:
             response, self._response = self._response, None
             await response.aclose()
+
+
+def _own_pool(config: ClientConfig, max_concurrency: int) -> httpx.AsyncBaseTransport:
+    """The client's own connection pool, made by its first request.
+
+    It keeps alive as many connections as may be open at once, so none is closed and reopened.
+    """
+    limits = httpx.Limits(max_connections=max(100, max_concurrency), max_keepalive_connections=max_concurrency)
+    return AsyncLazyTransport(
+        lambda: httpx.AsyncHTTPTransport(proxy=config.proxy, verify=config.verify, limits=limits)
+    )
+
+
+def _limited(pool: httpx.AsyncBaseTransport, max_concurrency: int, tokens: Tokens) -> AsyncLimitTransport:
+    """``pool`` behind the client's concurrency limit; the auth service's requests never wait for a place."""
+    return AsyncLimitTransport(pool, max_concurrency, httpx.URL(tokens.auth_url + "/"))
+
+
+def _from_pickle(
+    config: ClientConfig, email: str | None, store: TokenStore, max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+) -> AsyncClient:
+    """A client unpickled in another process: the same configuration, its tokens from the store."""
+    redact_logs()
+    client = AsyncClient.__new__(AsyncClient)
+    tokens = Tokens(config.auth_url, email=email)
+    pool = _limited(_own_pool(config, max_concurrency), max_concurrency, tokens)
+    client._setup(config, tokens, pool, owns_pool=True, store=store)
+    return client

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
+from .._fork import forget_after_fork
 from .._synchronization import AsyncSemaphore
 
 DEFAULT_MAX_CONCURRENCY = 64
@@ -33,6 +34,11 @@ class AsyncLimitTransport(httpx.AsyncBaseTransport):
         # Compared as bytes: str(request.url) would cost more than the rest of this layer.
         self._exempt_path, self._exempt_netloc = exempt.raw_path, exempt.netloc
         self._slots = AsyncSemaphore(limit)
+        forget_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: all places free again (the parent's threads that held some are not there)."""
+        self._slots = AsyncSemaphore(self.limit)
 
     def with_limit(self, limit: int) -> AsyncLimitTransport:
         """Another limit (a queue of its own) in front of the same pool."""

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import httpx
 
+from .._fork import forget_after_fork
 from .._synchronization import Semaphore
 
 DEFAULT_MAX_CONCURRENCY = 64
@@ -34,6 +35,11 @@ class LimitTransport(httpx.BaseTransport):
         # Compared as bytes: str(request.url) would cost more than the rest of this layer.
         self._exempt_path, self._exempt_netloc = exempt.raw_path, exempt.netloc
         self._slots = Semaphore(limit)
+        forget_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: all places free again (the parent's threads that held some are not there)."""
+        self._slots = Semaphore(self.limit)
 
     def with_limit(self, limit: int) -> LimitTransport:
         """Another limit (a queue of its own) in front of the same pool."""

@@ -66,3 +66,11 @@ def test_an_open_body_holds_its_place_and_the_auth_service_never_waits() -> None
     held.close()
     other.join(5)
     assert not other.is_alive()
+
+
+def test_a_forked_child_gets_every_place() -> None:
+    """After a fork the places the parent's threads held are free in the child (those threads are not there)."""
+    limited = LimitTransport(httpx.MockTransport(lambda r: httpx.Response(200, stream=httpx.ByteStream(b"x"))), 1, AUTH)
+    limited.handle_request(httpx.Request("GET", "http://127.0.0.1:9/v1/speak/takes/t1/wav"))  # held, never closed
+    limited.after_fork()  # what os.register_at_fork runs in the child
+    assert finishes(lambda: limited.handle_request(httpx.Request("GET", "http://127.0.0.1:9/v1/speak/takes")).close())
