@@ -159,7 +159,8 @@ class Client(TokenAttributes):
     ) -> None:
         self._config = config
         self._tokens = tokens
-        self._pool = pool
+        self._limit = pool
+        self._pool = pool.inner
         self._is_copy = not owns_pool
         self._shared = SharedTokens(store, tokens, config.timeout.read or 30.0)
         auth = DaisysAuth(tokens, config.public_paths, config.timeout.as_dict(), config.headers, self._shared)
@@ -191,7 +192,7 @@ class Client(TokenAttributes):
         """
         copy = Client.__new__(Client)
         config = self._config.with_options(timeout=timeout, audio_timeout=audio_timeout, max_retries=max_retries)
-        pool = self._pool
+        pool = self._limit
         if max_concurrency is not None:
             _check_concurrency(max_concurrency)
             pool = pool.with_limit(max_concurrency)
@@ -216,14 +217,14 @@ class Client(TokenAttributes):
                 "in the pickle. Give it token_store=FileTokenStore(...) or RedisTokenStore(...), or make the client "
                 "in the process that uses it."
             )
-        if not isinstance(self._pool.inner, LazyTransport):
+        if not isinstance(self._pool, LazyTransport):
             raise DaisysInputError(
                 f"{type(self).__name__} with an http_client or transport of its own cannot be pickled: make it in the "
                 "process that uses it."
             )
         if self._config.proxy and "@" in self._config.proxy:
             raise DaisysInputError(f"{type(self).__name__} with a proxy password cannot be pickled.")
-        return (_from_pickle, (self._config, self._tokens.email, self._shared.store, self._pool.limit))
+        return (_from_pickle, (self._config, self._tokens.email, self._shared.store, self._limit.limit))
 
     @property
     def _api(self) -> AuthenticatedClient:

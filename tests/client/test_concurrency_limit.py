@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import http.client
+import pickle
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from support.flavours import Api, unwrap
 from support.proxy import ForwardProxy, _ProxyHandler, _ProxyServer
 
-from daisys_ext import AsyncClient, Client, DaisysAPI, DaisysInputError
+from daisys_ext import AsyncClient, Client, DaisysAPI, DaisysInputError, FileTokenStore
 from daisys_ext.testing import Emulator
 
 CALLS = 12
@@ -142,7 +144,17 @@ def test_max_concurrency_is_checked_and_passed_on(emu: Emulator) -> None:
     with Client(access_token="x", daisys_url=emu.api_url) as client:
         with pytest.raises(DaisysInputError, match="max_concurrency"):
             client.with_options(max_concurrency=0)
-        assert client._pool.limit == 64  # the default
+        assert client._limit.limit == 64  # the default
     with DaisysAPI("speak", access_token="x", daisys_url=emu.api_url, max_concurrency=5) as client:
-        assert client._pool.limit == 5
+        assert client._limit.limit == 5
 
+
+
+def test_a_pickled_client_keeps_its_limit(emu: Emulator, tmp_path: Path) -> None:
+    store = FileTokenStore(tmp_path / "tokens.json")
+    with Client(emu.email, emu.password, daisys_url=emu.api_url, token_store=store, max_concurrency=5) as client:
+        assert client.get_models()
+        copy = pickle.loads(pickle.dumps(client))
+        with copy:
+            assert copy._limit.limit == 5
+            assert copy.get_models()
