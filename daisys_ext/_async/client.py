@@ -787,7 +787,7 @@ class AsyncClient(TokenAttributes):
             with AudioSink(file) as sink:
                 try:
                     await self._download(take.take_id, format, sink, player)
-                except (DaisysConnectionError, DaisysNotFoundError):
+                except DaisysConnectionError:
                     await self.wait_for_takes(take.take_id)  # raises the take's own error if generation failed
                     raise
                 take = cast("TakeResponse", await self.wait_for_takes(take.take_id))
@@ -965,9 +965,12 @@ class AsyncAudioStream:
                 self._take_id, self._format, download.headers(), download.remaining()
             )
         except DaisysHTTPError as exc:
-            if exc.status_code != 416:
+            if exc.status_code == 416:
+                download.answer(416, exc.response.headers)  # the object is shorter now: start over
+            elif cut is not None:  # still a download cut midway (a failed take's audio is gone, say)
+                raise broken_stream(self._take_id, cut) from exc
+            else:
                 raise
-            download.answer(416, exc.response.headers)  # the object is shorter now: start over
 
     async def aclose(self) -> None:
         """Close the download (it is closed at the end of iteration anyway)."""
