@@ -29,6 +29,7 @@ Run: .venv/bin/python scripts/bench.py [--quick] [--rounds N] [--profile | --no-
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import platform
@@ -77,6 +78,7 @@ class Plan:
     many_takes: int
     many_contenders: tuple[str, ...]
     profile: bool
+    emulator_takes: int = 10_000
 
 
 QUICK = Plan(
@@ -90,6 +92,7 @@ QUICK = Plan(
     many_takes=24,
     many_contenders=("ours-sync", "ours-async", "official-async", "official-batch"),
     profile=False,
+    emulator_takes=1000,
 )
 FULL = Plan(
     stream_rounds=7,
@@ -539,9 +542,68 @@ def _counts(values: Sequence[int]) -> str:
     return f"{statistics.median(values):g}" + (f" ({low} to {high})" if low != high else "")
 
 
+# -- the emulator's own rate -----------------------------------------------------------------------------------
+
+
+def _proc(pid: int) -> tuple[float, float]:
+    """CPU seconds and resident MB of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    rss = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
+    return cpu, int(rss.split()[1]) / 1024
+
+
+def emulator_section(takes: int) -> Section:
+    """Takes of distinct texts generated (generation time 0), polled to ready and downloaded as WAV, 8 threads
+    at a time, against `python -m daisys_ext.testing` in its own process: its CPU and memory."""
+    args = [sys.executable, "-m", "daisys_ext.testing", "--take-seconds", "0"]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=ENV)
+    assert process.stdout is not None
+    url = next(line for line in process.stdout if "http://" in line).split()[-1].rstrip("/")
+    url = url[: url.index("/v1/")] if "/v1/" in url else url
+    try:
+        login = {"email": "user@example.com", "password": "pw"}
+        token = httpx.post(f"{url}/auth/login", json=login).raise_for_status().json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=f"{url}/v1/speak", headers=headers, timeout=60, follow_redirects=True) as api:
+            voice = api.post("/voices/generate", json={"name": "Rate", "gender": "female", "model": "shakespeare"})
+            voice_id = voice.raise_for_status().json()["voice_id"]
+
+            def one(n: int) -> None:
+                text = f"Line {n} of a long batch, one sentence of an ordinary length."
+                take_id = api.post("/takes/generate", json={"voice_id": voice_id, "text": text}).json()["take_id"]
+                while api.get(f"/takes/{take_id}").json()["status"] != "ready":
+                    time.sleep(0.005)
+                api.get(f"/takes/{take_id}/wav").raise_for_status()
+
+            cpu0, _ = _proc(process.pid)
+            started = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                list(pool.map(one, range(takes)))
+            wall = time.perf_counter() - started
+            cpu, rss = _proc(process.pid)
+    finally:
+        process.terminate()
+        process.wait(10)
+    section = Section(f"6. The emulator: {takes} takes of distinct texts, generated, polled and downloaded", "")
+    rate = Row("takes a second of the emulator's CPU (one core)", [takes / max(cpu - cpu0, 1e-9)], "/s")
+    rate.goal, rate.met = ">= 100", rate.values[0] >= 100
+    memory = Row("its resident memory at the end", [rss], "MB")
+    memory.goal, memory.met = f"< 300 MB at 10,000 takes ({takes} here)", rss < 300
+    section.rows = [
+        rate,
+        memory,
+        Row("wall time a take, 8 threads (client and emulator on one machine)", [wall / takes * 1000], "ms"),
+    ]
+    return section
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, calls and takes: under a minute")
+    parser.add_argument(
+        "--only", choices=("emulator", "sweep"), help="run one section alone: the emulator's rate, or 2b's sweep"
+    )
     parser.add_argument("--rounds", type=int, help="rounds of sections 1 to 3 (default 7, quick 2)")
     parser.add_argument(
         "--profile",
@@ -566,11 +628,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     host = Host(TAKE_SECONDS)
     try:
         setup = prepare(host)
-        sections = stream_sections(host, setup, plan, TAKE_SECONDS)
-        sections.insert(2, sweep_section(host, setup, plan))
-        cpu = cpu_section(setup, plan)
-        sections += [cpu, many_section(setup, plan)]
-        if plan.profile:
+        if args.only == "emulator":
+            sections = []
+        elif args.only == "sweep":
+            sections = [sweep_section(host, setup, plan)]
+        else:
+            sections = stream_sections(host, setup, plan, TAKE_SECONDS)
+            sections.insert(2, sweep_section(host, setup, plan))
+            cpu = cpu_section(setup, plan)
+            sections += [cpu, many_section(setup, plan)]
+        if args.only in (None, "emulator"):
+            progress("the emulator's own rate")
+            sections.append(emulator_section(plan.emulator_takes))
+        if plan.profile and args.only is None:
             profiles = [
                 breakdown(setup, contender, min(plan.cpu_calls, 500)) for contender in ("ours-sync", "ours-async")
             ]
