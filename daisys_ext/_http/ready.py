@@ -42,6 +42,11 @@ BLIND_FIRST = 0.25
 """Without an estimate: the first poll after the generate answer, then as long again as has passed."""
 PRIOR = (0.75, 1.33)
 """An earlier take's generation time, times these, bounds this one's until its statuses say otherwise."""
+PIN_RESERVE = 2
+"""A poll to pin the next status is spent only while the budget leaves this many for the ready moment."""
+OVERDRAFT = 3
+"""Past the estimate, polls beyond the budget allowed before going straight to the latest moment: short
+takes give too few statuses to be both punctual and within the official SDK's count, and punctual wins."""
 BIG = 1e6
 
 Point = tuple[float, float]
@@ -166,7 +171,12 @@ class ReadyEstimate:
         own = self._region(1, False) is not None
         cap = self.last + (MAX_GAP if own else self._blind())
         nxt = self.rank + 1
-        if own and nxt < READY and latest - earliest > 3 * FINE and self.official(likeliest) - self.polls >= 2:
+        if (
+            own
+            and nxt < READY
+            and latest - earliest > 3 * FINE
+            and self.official(likeliest) - self.polls >= PIN_RESERVE
+        ):
             # Budget for it: a poll at the next status's likeliest moment halves what is known of it.
             at = s + QUARTERS[nxt] * d
             spread = [p + QUARTERS[nxt] * q for p, q in polygon]
@@ -179,10 +189,13 @@ class ReadyEstimate:
             if self.last < self._aimed:
                 return max(now, min(self._aimed, cap))
         # Past it and still not ready: the polls left spread over the rest of the window.
-        spare = max(1, self.official(latest) - self.polls)
+        spare = self.official(latest) - self.polls
         self._late += 1
-        step = min(max(FINE, (latest - self.last) / (spare + 1)), FINE * 2.0**self._late, LATE_GAP)
-        return max(now, self.last + step)
+        if spare + OVERDRAFT <= 0:  # far over the budget: straight to the latest moment the statuses allow
+            step = max(FINE, latest + 0.003 - self.last)
+        else:
+            step = min(max(FINE, (latest - self.last) / (max(spare, 1) + 1)), FINE * 2.0**self._late)
+        return max(now, self.last + min(step, LATE_GAP))
 
     def generated_in(self) -> float | None:
         """Seconds from ``start`` to ready, once seen ready (the middle of the bounds)."""
