@@ -95,7 +95,8 @@ class ReadyEstimate:
         self.polls = 0
         self.last = start  # when the last poll was sent
         self._aimed: float | None = None  # the first poll planned for the ready moment
-        self._late = 0  # polls since it passed
+        self._aimed_after = 0  # polls made before it
+        self._planned: tuple[tuple[float, ...], float] | None = None  # (the state it was planned in, the moment)
 
     def observe(self, status: str, sent: float, received: float, *, poll: bool = True) -> None:
         """A status seen by a request sent at ``sent`` whose answer came at ``received``."""
@@ -137,7 +138,7 @@ class ReadyEstimate:
         if polygon is None and self.expected is not None:
             polygon = self._region(1, True)
             if polygon is None:  # the take is not like the earlier ones: forget them, and the aim they gave
-                self.expected, self._aimed, self._late = None, None, 0
+                self.expected, self._aimed = None, None
         return polygon
 
     def _blind(self) -> float:
@@ -159,11 +160,17 @@ class ReadyEstimate:
 
     def due(self, now: float) -> float:
         """The moment this take is best polled next (``now`` or later); infinity once it is done."""
+        state = (self.polls, self.rank, self.last, self.expected or 0.0)
+        if self._planned is None or self._planned[0] != state:  # planned once per poll, however often asked
+            self._planned = state, self._plan()
+        return max(now, self._planned[1])
+
+    def _plan(self) -> float:
         if self.rank == READY:
             return INF
         polygon = self.region()
         if polygon is None:  # no estimate: a blind schedule
-            return max(now, self.last + self._blind())
+            return self.last + self._blind()
         s, d = centroid(polygon)
         moments = [p + 4 * q for p, q in polygon]
         earliest, likeliest, latest = min(moments), s + 4 * d, max(moments)
@@ -181,21 +188,22 @@ class ReadyEstimate:
             at = s + QUARTERS[nxt] * d
             spread = [p + QUARTERS[nxt] * q for p, q in polygon]
             if at < likeliest - FINE and max(spread) - min(spread) > FINE:
-                return max(now, min(at, cap))
+                return min(at, cap)
         if self._aimed is None or self.last < self._aimed:
             # The first poll for ready: at the likeliest moment, or earlier by what the budget leaves spare.
             spare = max(1, self.official(likeliest) - self.polls)
             self._aimed = max(earliest, likeliest - (spare - 1) * FINE / 2) + 0.003
+            self._aimed_after = self.polls
             if self.last < self._aimed:
-                return max(now, min(self._aimed, cap))
+                return min(self._aimed, cap)
         # Past it and still not ready: the polls left spread over the rest of the window.
         spare = self.official(latest) - self.polls
-        self._late += 1
+        late = self.polls - self._aimed_after
         if spare + OVERDRAFT <= 0:  # far over the budget: straight to the latest moment the statuses allow
             step = max(FINE, latest + 0.003 - self.last)
         else:
-            step = min(max(FINE, (latest - self.last) / (max(spare, 1) + 1)), FINE * 2.0**self._late)
-        return max(now, self.last + min(step, LATE_GAP))
+            step = min(max(FINE, (latest - self.last) / (max(spare, 1) + 1)), FINE * 2.0**late)
+        return self.last + min(step, LATE_GAP)
 
     def generated_in(self) -> float | None:
         """Seconds from ``start`` to ready, once seen ready (the middle of the bounds)."""
