@@ -129,17 +129,19 @@ class ReadyEstimate:
             return None
         return polygon
 
-    def region(self) -> list[Point] | None:
+    def region(self) -> tuple[list[Point] | None, bool]:
         """The (S, D) polygon the estimate stands on: from the take's statuses, else from its last statuses,
-        else from the prior."""
+        else from the prior; and whether it is all of the take's own statuses."""
         polygon = self._region(1, False)
-        if polygon is None and self.rank >= 2:
+        if polygon is not None:
+            return polygon, True
+        if self.rank >= 2:
             polygon = self._region(self.rank - 1, False)
         if polygon is None and self.expected is not None:
             polygon = self._region(1, True)
             if polygon is None:  # the take is not like the earlier ones: forget them, and the aim they gave
                 self.expected, self._aimed = None, None
-        return polygon
+        return polygon, False
 
     def _blind(self) -> float:
         """The gap between polls without an estimate of the take's own: as long as has passed, within bounds."""
@@ -147,7 +149,7 @@ class ReadyEstimate:
 
     def ready_at(self) -> tuple[float, float, float] | None:
         """The earliest, likeliest and latest ready moment; None without an estimate."""
-        polygon = self.region()
+        polygon, _ = self.region()
         if polygon is None:
             return None
         s, d = centroid(polygon)
@@ -168,14 +170,13 @@ class ReadyEstimate:
     def _plan(self) -> float:
         if self.rank == READY:
             return INF
-        polygon = self.region()
+        polygon, own = self.region()
         if polygon is None:  # no estimate: a blind schedule
             return self.last + self._blind()
         s, d = centroid(polygon)
         moments = [p + 4 * q for p, q in polygon]
         earliest, likeliest, latest = min(moments), s + 4 * d, max(moments)
         # The prior alone is trusted no further than the blind schedule: the take may not be like the others.
-        own = self._region(1, False) is not None
         cap = self.last + (MAX_GAP if own else self._blind())
         nxt = self.rank + 1
         if (
