@@ -1,5 +1,8 @@
 # Everything a newcomer needs: `make demo`, `make test`. The virtual environment is made here;
 # nothing is installed globally.
+# pip says only what fails: -qq also hides the warnings a machine's own pip configuration causes
+# (an unreachable extra index, say) and the build backend's notes about the editable install.
+PIP_QUIET := --quiet --quiet
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(abspath $(VENV))/bin
@@ -9,19 +12,25 @@ GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path open
           --config generator/config.yaml --custom-template-path generator/templates \
           --fail-on-warning --overwrite
 
-.PHONY: setup test lint regen unasync check-generated fetch-spec demo clean record record-live soak bench
+.PHONY: setup test lint docs regen unasync check-generated fetch-spec demo clean record record-live soak bench
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (the generated client uses StrEnum); set PYTHON=python3.11")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install $(PIP_QUIET) --upgrade pip
+	@$(BIN)/python -m pip install $(PIP_QUIET) -e '.[dev,docs]'
+	@touch $@
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The documentation site (docs/, mkdocs.yml) into site/: every public name must have a docstring, and
+# --strict fails on any broken link or reference (not with --quiet, which hides the warnings it counts).
+docs: setup
+	$(BIN)/python scripts/check_docstrings.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 lint: setup
 	$(BIN)/ruff check daisys_ext tests scripts
@@ -54,16 +63,18 @@ fetch-spec: setup
 	$(BIN)/python scripts/fetch_spec.py
 
 demo: setup
-	$(BIN)/python -m daisys_ext.demo
+	@$(BIN)/python -m daisys_ext.demo
 
 # Both clients shared by 8 threads / 8 tasks against a faulty emulator for SOAK_S seconds (default 60); prints figures.
 soak: setup
 	$(BIN)/python scripts/soak.py
 
 # This client against the official SDK and the floor, side by side in one table (prints figures, asserts nothing;
-# see BENCHMARKS.md). About 6 minutes; `make bench BENCH_ARGS=--quick` runs in under one.
+# see BENCHMARKS.md), then memory while audio moves and the frame decoders alone. About 6 minutes; `make bench BENCH_ARGS=--quick` runs in under one.
 bench: setup
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python scripts/bench_memory.py
+	$(BIN)/python scripts/bench_frames.py
 
 # Re-records every cassette (tests/cassettes) against a local emulator, then replays them all as CI does.
 CASSETTES := tests/cassettes
@@ -83,4 +94,4 @@ record-live: setup
 	$(BIN)/python -m pytest -q $(CASSETTES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis site

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         Webhook as Webhook,
         WebsocketStatus as WebsocketStatus,
     )
+    from daisys_speak_api.types import UNSET as UNSET, Unset as Unset
 
     from ._async.client import AsyncAudioStream as AsyncAudioStream, AsyncClient as AsyncClient
     from ._async.websocket_session import AsyncWebsocket as AsyncWebsocket
@@ -128,6 +129,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "DaisysWebsocketGenerateError",
         "DaisysWebsocketStreamError",
     ),
+    # A field the answer did not carry: `if take.info:` narrows it away (Unset is falsy), `is UNSET` tests for it.
+    "daisys_speak_api.types": ("UNSET", "Unset"),
     "httpx": ("HTTPStatusError",),
     "daisys_ext._async.client": ("AsyncClient", "AsyncAudioStream"),
     "daisys_ext._async.websocket_session": ("AsyncWebsocket",),

@@ -55,6 +55,7 @@ class DaisysHTTPError(DaisysError, HTTPStatusError):
 
     @property
     def status_code(self) -> int:
+        """The HTTP status of the error answer."""
         return self.response.status_code
 
     @property
@@ -76,6 +77,7 @@ class DaisysValidationError(DaisysHTTPError):
 
     @property
     def errors(self) -> HTTPValidationError | None:
+        """The 422 answer parsed as the service's validation errors, or None when it has another shape."""
         from daisys_speak_api.models import HTTPValidationError
 
         try:

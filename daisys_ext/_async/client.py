@@ -35,7 +35,7 @@ from .._http.ready import ReadyHistory
 from .._http.tokens import Tokens
 from .._http.waiting import PollSchedule, WaitTracker, batches, wait_seconds
 from .._logging import redact_logs
-from .._synchronization import async_call, async_choose_callback, async_run_blocking, async_sleep
+from .._synchronization import async_call, async_choose_callback, async_sleep
 from .auth import AsyncDaisysAuth
 from .hooks import event_hooks
 from .transports import AsyncClientTransport, AsyncLazyTransport, AsyncRetryTransport
@@ -727,15 +727,14 @@ class AsyncClient(TokenAttributes):
         take ready; on any failure there is no file. ``play`` (wav only) plays the audio as
         it downloads: True for the sound card (the ``audio`` extra), or an `AudioOutput`.
         """
-        from .._audio.playback import PlayAlong
         from .._bodies import audio_format
+        from .playing import playing_along
 
         audio_format(format)  # refuse an unknown format before generating anything
         if play is not False and format != "wav":
             raise DaisysInputError(f"play= plays wav; {format} would need decoding first.")
         take = await self.generate_take(voice_id, text, wait=format != "wav", **take_options)
-        player = PlayAlong(play) if play is not False else None
-        try:
+        async with playing_along(play) as player:
             with AudioSink(file) as sink:
                 try:
                     await self._download(take.take_id, format, sink, player)
@@ -743,12 +742,6 @@ class AsyncClient(TokenAttributes):
                     await self.wait_for_takes(take.take_id)  # raises the take's own error if generation failed
                     raise
                 take = cast("TakeResponse", await self.wait_for_takes(take.take_id))
-            if player is not None:
-                await async_run_blocking(player.finish)
-        except BaseException:
-            if player is not None:
-                player.stop()
-            raise
         return take
 
     # -- websocket ---------------------------------------------------------------------

@@ -36,7 +36,7 @@ from .._http.ready import ReadyHistory
 from .._http.tokens import Tokens
 from .._http.waiting import PollSchedule, WaitTracker, batches, wait_seconds
 from .._logging import redact_logs
-from .._synchronization import call, choose_callback, run_blocking, sleep
+from .._synchronization import call, choose_callback, sleep
 from .auth import DaisysAuth
 from .hooks import event_hooks
 from .transports import ClientTransport, LazyTransport, RetryTransport
@@ -728,15 +728,14 @@ class Client(TokenAttributes):
         take ready; on any failure there is no file. ``play`` (wav only) plays the audio as
         it downloads: True for the sound card (the ``audio`` extra), or an `AudioOutput`.
         """
-        from .._audio.playback import PlayAlong
         from .._bodies import audio_format
+        from .playing import playing_along
 
         audio_format(format)  # refuse an unknown format before generating anything
         if play is not False and format != "wav":
             raise DaisysInputError(f"play= plays wav; {format} would need decoding first.")
         take = self.generate_take(voice_id, text, wait=format != "wav", **take_options)
-        player = PlayAlong(play) if play is not False else None
-        try:
+        with playing_along(play) as player:
             with AudioSink(file) as sink:
                 try:
                     self._download(take.take_id, format, sink, player)
@@ -744,12 +743,6 @@ class Client(TokenAttributes):
                     self.wait_for_takes(take.take_id)  # raises the take's own error if generation failed
                     raise
                 take = cast("TakeResponse", self.wait_for_takes(take.take_id))
-            if player is not None:
-                run_blocking(player.finish)
-        except BaseException:
-            if player is not None:
-                player.stop()
-            raise
         return take
 
     # -- websocket ---------------------------------------------------------------------

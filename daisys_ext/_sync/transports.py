@@ -71,7 +71,7 @@ class LazyTransport(httpx.BaseTransport):
     def __init__(self, make: Callable[[], httpx.BaseTransport]) -> None:
         self._make = make
         self._inner: httpx.BaseTransport | None = None
-        self._lock = threading.Lock()  # never held across an await: only while the pool is made
+        self._lock = threading.Lock()  # held only while the pool is made
 
     def _pool(self) -> httpx.BaseTransport:
         with self._lock:
