@@ -13,17 +13,21 @@ with no SDK (polling every 10 ms where it polls), or the emulator's own generati
 1. Text to a finished WAV on disk (REST), ms above the emulator's generation time.
 2. Ready detection: ms from the moment a take became ready (the emulator's own, from its events) to
    `generate_take(wait=True)` returning, and the status requests each take cost; at the run's
-   generation time and across a sweep of generation times (one take per time, all at once).
+   generation time and (2b) across a sweep of generation times up to 20 s (one take per time, all at
+   once, a thread or task each), each time's figures beside the official SDK's.
 3. Time to the first audio byte after the emulator first has audio: REST `stream_take_audio`, and the
    websocket in parts and chunks mode.
 4. Client CPU per `get_take` call (time.process_time of the client process) on loopback.
 5. Many takes generated, waited for and downloaded: wall time and HTTP requests.
+6. The emulator itself (`python -m daisys_ext.testing` alone): takes a second of its CPU, its memory
+   after 10,000 takes of distinct texts, a GET's latency and its startup.
 
 The full run ends with where ours' CPU per call goes: ours' layers (event hooks, auth flow, retry
 transport, the generated function, model parsing) added one at a time to a bare httpx client, and a
-cProfile by area. `--quick` (fewer rounds, calls and takes, no profile) runs in under a minute.
+cProfile by area. `--quick` (fewer rounds, calls and takes, no profile) runs in about a minute and a half;
+`--only emulator` or `--only sweep` runs section 6 or 2b alone.
 
-Run: .venv/bin/python scripts/bench.py [--quick] [--rounds N] [--profile | --no-profile]
+Run: .venv/bin/python scripts/bench.py [--quick] [--only emulator|sweep] [--rounds N] [--profile | --no-profile]
 """
 
 from __future__ import annotations
@@ -573,9 +577,11 @@ def emulator_section(takes: int) -> Section:
     """Takes of distinct texts generated (generation time 0), polled to ready and downloaded as WAV, 8 threads
     at a time, against `python -m daisys_ext.testing` in its own process: its CPU and memory."""
     args = [sys.executable, "-m", "daisys_ext.testing", "--take-seconds", "0"]
+    launched = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=ENV)
     assert process.stdout is not None
     url = next(line for line in process.stdout if "http://" in line).split()[-1].rstrip("/")
+    startup = time.perf_counter() - launched
     url = url[: url.index("/v1/")] if "/v1/" in url else url
     try:
         login = {"email": "user@example.com", "password": "pw"}
@@ -598,6 +604,12 @@ def emulator_section(takes: int) -> Section:
                 list(pool.map(one, range(takes)))
             wall = time.perf_counter() - started
             cpu, rss = _proc(process.pid)
+            latencies = []  # one client, keep-alive, one request at a time
+            path = f"/takes/{api.get('/takes', params={'length': 1}).json()[0]['take_id']}"
+            for _ in range(500):
+                began = time.perf_counter()
+                api.get(path).raise_for_status()
+                latencies.append(time.perf_counter() - began)
     finally:
         process.terminate()
         process.wait(10)
@@ -610,6 +622,8 @@ def emulator_section(takes: int) -> Section:
         rate,
         memory,
         Row("wall time a take, 8 threads (client and emulator on one machine)", [wall / takes * 1000], "ms"),
+        Row("GET /takes/{id} alone, after them (500 in a row)", _ms(latencies), "ms"),
+        Row("startup: `python -m daisys_ext.testing` to its URL", [startup * 1000], "ms"),
     ]
     return section
 
