@@ -77,7 +77,7 @@ def test_takes_are_seen_ready_soon_after_at_every_generation_time(seconds: float
     assert statistics.median(polls) <= official_polls(seconds) + (2 if seconds < 7 else 0)
 
 
-@pytest.mark.parametrize("factor", (1.0, 0.3, 3.0))
+@pytest.mark.parametrize("factor", (1.0, 0.3, 0.7, 1.4, 3.0))
 def test_a_history_right_or_wrong_costs_no_more_than_none(factor: float) -> None:
     """Earlier takes' generation times are a prior only: a wrong one is dropped when the take contradicts it
     (a prior far too short still costs a few polls before the take's own statuses take over)."""
