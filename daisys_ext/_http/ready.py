@@ -48,6 +48,8 @@ OVERDRAFT = 3
 """Past the estimate, polls beyond the budget allowed before going straight to the latest moment: short
 takes give too few statuses to be both punctual and within the official SDK's count, and punctual wins."""
 BIG = 1e6
+PRIOR_AIM = 1.02
+"""The earlier takes' generation time, times this, is where a take is first looked at if that comes sooner."""
 
 Point = tuple[float, float]
 
@@ -96,6 +98,7 @@ class ReadyEstimate:
         self.last = start  # when the last poll was sent
         self._aimed: float | None = None  # the first poll planned for the ready moment
         self._aimed_after = 0  # polls made before it
+        self._aimed_prior = False  # it is the earlier takes' moment, not this one's
         self._planned: tuple[tuple[float, ...], float] | None = None  # (the state it was planned in, the moment)
 
     def observe(self, status: str, sent: float, received: float, *, poll: bool = True) -> None:
@@ -190,10 +193,15 @@ class ReadyEstimate:
             spread = [p + QUARTERS[nxt] * q for p, q in polygon]
             if at < likeliest - FINE and max(spread) - min(spread) > FINE:
                 return min(at, cap)
+        if self._aimed_prior and self._aimed is not None and self.last >= self._aimed:
+            self.expected, self._aimed, self._aimed_prior = None, None, False  # it was not ready then: own aim
         if self._aimed is None or self.last < self._aimed:
             # The first poll for ready: at the likeliest moment, or earlier by what the budget leaves spare.
             spare = max(1, self.official(likeliest) - self.polls)
-            self._aimed = max(earliest, likeliest - (spare - 1) * FINE / 2) + 0.003
+            self._aimed, self._aimed_prior = max(earliest, likeliest - (spare - 1) * FINE / 2) + 0.003, False
+            if own and self.expected is not None and earliest <= self.start + self.expected * PRIOR_AIM < self._aimed:
+                # Earlier takes like this one were ready sooner: look then too (a poll sooner, never later).
+                self._aimed, self._aimed_prior = self.start + self.expected * PRIOR_AIM + 0.003, True
             self._aimed_after = self.polls
             if self.last < self._aimed:
                 return min(self._aimed, cap)
