@@ -101,6 +101,7 @@ class WaitTracker(Generic[T]):
         self._describe = describe
         self._start = time.monotonic() if now is None else now
         self._estimates: dict[str, ReadyEstimate] = {}
+        self._timed: set[str] = set()
 
     def update(
         self, items: Sequence[T], sent: float | None = None, received: float | None = None, *, poll: bool = True
@@ -116,6 +117,8 @@ class WaitTracker(Generic[T]):
                 old = self.items.get(key)
                 changed |= old is None or old.status != item.status
                 self.items[key] = item
+                if key not in self._estimates and not poll and item.status == "waiting":
+                    self._timed.add(key)  # seen from its generate answer on: its generation time can be learned
                 self._estimate(key, item).observe(item.status, sent, received, poll=poll)  # a StrEnum: a str
                 self._remember(key, item)
         return changed
@@ -131,7 +134,7 @@ class WaitTracker(Generic[T]):
         return estimate
 
     def _remember(self, key: str, item: T) -> None:
-        if self._history is None or self._describe is None or item.status != "ready":
+        if self._history is None or self._describe is None or item.status != "ready" or key not in self._timed:
             return
         described = self._describe(item)
         seconds = self._estimates[key].generated_in()
