@@ -215,10 +215,13 @@ class ReadyEstimate:
         return self.last + min(step, LATE_GAP)
 
     def generated_in(self) -> float | None:
-        """Seconds from ``start`` to ready, once seen ready (the middle of the bounds)."""
+        """Seconds from ``start`` to ready, once seen ready: the likeliest moment within its bounds, which
+        the earlier statuses narrow (else the middle of the bounds)."""
         if self.rank < READY or self.hi[READY] == INF:
             return None
-        return (self.lo[READY] + self.hi[READY]) / 2 - self.start
+        estimate = self.ready_at()
+        ready = (self.lo[READY] + self.hi[READY]) / 2 if estimate is None else estimate[1]
+        return min(max(ready, self.lo[READY]), self.hi[READY]) - self.start
 
 
 class ReadyHistory:
