@@ -9,11 +9,15 @@ the plane of ``(S, D)``, and the pairs that fit them all are a convex polygon: t
 statuses do not fit an even pace (statuses in bursts, a long wait in the queue) is judged by its later
 statuses only, and failing that polled on a blind schedule never more than ``LATE_GAP`` apart.
 
-Polls are spent as the official SDK's fixed 0.5 s polling would spend them, never more on the estimate's
-word: one at the next status's likely moment while that sharpens the estimate, the rest spread around the
-estimated ready moment (``FINE`` apart when there are enough). Earlier takes of the same voice with texts of
-about the same length say how long generation took (``ReadyHistory``); that prior is dropped as soon as the
-take's own statuses contradict it.
+Polls are budgeted by what the official SDK's fixed 0.5 s polling would send for the same take: one at
+the next status's likeliest moment while that sharpens the estimate and the budget allows, then the
+first look for ``ready`` at the likeliest moment, then the rest spread over what remains of the window
+(``FINE`` apart at first). Short takes say too little about their pace to be both punctual and within
+that count: past the estimate up to ``OVERDRAFT`` polls more are spent before going straight to the
+latest moment the statuses allow. Earlier takes of the same voice with texts of about the same length
+(``ReadyHistory``) say when a take is first looked at, if that comes sooner, and stand in for an estimate
+until its own statuses give one; they are forgotten as soon as the take contradicts them. A prior that
+steered the estimate itself would make a take that is slower than the others very late.
 """
 
 from __future__ import annotations
@@ -47,9 +51,10 @@ PIN_RESERVE = 2
 OVERDRAFT = 3
 """Past the estimate, polls beyond the budget allowed before going straight to the latest moment: short
 takes give too few statuses to be both punctual and within the official SDK's count, and punctual wins."""
-BIG = 1e6
 PRIOR_AIM = 1.02
 """The earlier takes' generation time, times this, is where a take is first looked at if that comes sooner."""
+BIG = 1e6
+"""Seconds: the sides of the (S, D) plane before any bound is drawn."""
 
 Point = tuple[float, float]
 
