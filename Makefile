@@ -12,7 +12,7 @@ GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path open
           --config generator/config.yaml --custom-template-path generator/templates \
           --fail-on-warning --overwrite
 
-.PHONY: setup test lint docs regen unasync check-generated fetch-spec demo clean record record-live soak bench
+.PHONY: setup redis-server test lint docs regen unasync check-generated fetch-spec demo clean record record-live soak bench
 
 setup: $(STAMP)
 
@@ -23,8 +23,18 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install $(PIP_QUIET) -e '.[dev,docs]'
 	@touch $@
 
-test: setup
+test: setup redis-server
 	$(BIN)/python -m pytest
+
+# The real Redis the fleet tests start on a free port (tests/fleet): Debian's redis-server, installed where missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get install -y -qq redis-server >/dev/null 2>&1 || \
+			{ apt-get update -qq >/dev/null && apt-get install -y -qq redis-server >/dev/null; }; \
+		else \
+			echo "redis-server is missing (the fleet tests need it): apt-get install redis-server" >&2; \
+		fi; }
 
 # The documentation site (docs/, mkdocs.yml) into site/: every public name must have a docstring, and
 # --strict fails on any broken link or reference (not with --quiet, which hides the warnings it counts).
@@ -33,7 +43,7 @@ docs: setup
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 lint: setup
-	$(BIN)/ruff check daisys_ext tests scripts
+	$(BIN)/ruff check daisys_ext tests scripts examples
 	$(BIN)/mypy --strict daisys_ext
 
 # Rewrites generated/ from openapi.json; running it twice gives byte-identical output.
@@ -66,8 +76,9 @@ demo: setup
 	@$(BIN)/python -m daisys_ext.demo
 
 # Both clients shared by 8 threads / 8 tasks against a faulty emulator for SOAK_S seconds (default 60); prints figures.
-soak: setup
-	$(BIN)/python scripts/soak.py
+# FLEET=16: that many processes sharing one login through a file store, a Redis store, and no store, side by side.
+soak: setup redis-server
+	FLEET=$(FLEET) $(BIN)/python scripts/soak.py
 
 # This client against the official SDK and the floor, side by side in one table (prints figures, asserts nothing;
 # see BENCHMARKS.md), then memory while audio moves and the frame decoders alone. About 6 minutes; `make bench BENCH_ARGS=--quick` runs in under one.

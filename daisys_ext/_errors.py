@@ -39,6 +39,10 @@ class DaisysConnectionError(DaisysError, httpx.TransportError):
     """The service could not be reached, or the connection broke, after the retries the client allows."""
 
 
+class DaisysTokenStoreError(DaisysError):
+    """A shared token store (``FileTokenStore``, ``RedisTokenStore``) could not be reached, read, or locked in time."""
+
+
 class DaisysTimeoutError(DaisysError, TimeoutError):
     """A call or a wait ran past its deadline; ``last`` holds the last states seen, if any."""
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import httpx
 
+from .._fork import forget_after_fork
 from .._http.retry import Attempts, RetryPolicy
 from .._synchronization import sleep
 
@@ -72,6 +73,12 @@ class LazyTransport(httpx.BaseTransport):
         self._make = make
         self._inner: httpx.BaseTransport | None = None
         self._lock = threading.Lock()  # held only while the pool is made
+        forget_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: the parent's pool dropped (not closed: its sockets are the parent's)."""
+        self._inner = None
+        self._lock = threading.Lock()
 
     def _pool(self) -> httpx.BaseTransport:
         with self._lock:
