@@ -28,9 +28,10 @@ import threading
 from collections import deque
 
 INF = math.inf
-RANKS = {"waiting": 0, "started": 1, "progress_25": 2, "progress_50": 3, "progress_75": 4}
 READY = 5
-"""The rank of any final status (ready, error, timeout), and of any status this module does not know."""
+"""The rank of every final status."""
+RANKS = {"waiting": 0, "started": 1, "progress_25": 2, "progress_50": 3, "progress_75": 4}
+RANKS.update(dict.fromkeys(("ready", "error", "timeout"), READY))
 QUARTERS = (0, 0, 1, 2, 3, 4)
 """By rank: quarters of generation done when a take reaches it (``started`` is at 0)."""
 
@@ -108,7 +109,8 @@ class ReadyEstimate:
 
     def observe(self, status: str, sent: float, received: float, *, poll: bool = True) -> None:
         """A status seen by a request sent at ``sent`` whose answer came at ``received``."""
-        rank = max(RANKS.get(status, READY), self.rank)  # statuses never go back: a stale answer adds nothing
+        # Statuses never go back (a stale answer adds nothing); one this module does not know says nothing.
+        rank = max(RANKS.get(status, 0), self.rank)
         self.polls += poll
         self.last = max(self.last, sent)
         for k in range(1, READY + 1):

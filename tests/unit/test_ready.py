@@ -172,3 +172,12 @@ def test_a_tracker_polls_only_the_takes_that_are_due_and_learns_their_generation
     assert polled["short"] <= official_polls(1.0) + 1 and polled["long"] <= official_polls(8.0)
     learned = history.expected("v1", len("Ready detection."))
     assert learned is not None and 1.0 <= learned <= 8.1
+
+
+def test_a_status_it_does_not_know_says_nothing_and_the_take_is_still_polled() -> None:
+    estimate = ReadyEstimate(0.0)
+    estimate.observe("started", 0.25, 0.26)
+    estimate.observe("rendering", 0.5, 0.51)  # a status added by the service later
+    assert estimate.rank == 1 and estimate.due(0.51) < 2.0
+    estimate.observe("timeout", 1.0, 1.01)
+    assert estimate.due(1.01) == math.inf  # final: nothing more to poll
