@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .._errors import DaisysGenerateError, DaisysInputError, DaisysTimeoutError
-from .ready import ReadyEstimate, ReadyHistory
+from .ready import MAX_GAP, ReadyEstimate, ReadyHistory
 
 if TYPE_CHECKING:
     from daisys_speak_api.models import Status
@@ -183,7 +183,7 @@ class WaitTracker(Generic[T]):
         now = time.monotonic() if now is None else now
         if self.planned:
             soonest = min((self._next(i, now) for i in self.pending()), default=now)
-            interval = max(0.0, soonest - now)
+            interval = min(max(0.0, soonest - now), MAX_GAP)  # never asleep for good, whatever a plan said
         if deadline is None:
             return interval
         remaining = deadline - now
