@@ -24,8 +24,8 @@ with no SDK (polling every 10 ms where it polls), or the emulator's own generati
 
 The full run ends with where ours' CPU per call goes: ours' layers (event hooks, auth flow, retry
 transport, the generated function, model parsing) added one at a time to a bare httpx client, and a
-cProfile by area. `--quick` (fewer rounds, calls and takes, no profile) runs in about a minute and a half (bench.py alone);
-`--only emulator` or `--only sweep` runs section 6 or 2b alone.
+cProfile by area. `--quick` (fewer rounds, calls and takes, no profile) runs in about a minute and a
+half (bench.py alone); `--only emulator` or `--only sweep` runs section 6 or 2b alone.
 
 Run: .venv/bin/python scripts/bench.py [--quick] [--only emulator|sweep] [--rounds N] [--profile | --no-profile]
 """
