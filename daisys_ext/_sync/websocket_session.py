@@ -14,7 +14,6 @@ import dataclasses
 import logging
 import math
 import os
-import warnings
 from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
@@ -477,17 +476,13 @@ class Websocket:
         sentence_timeout: float | None = None,
         subtitles: str | os.PathLike[str] | None = None,
         play: bool | AudioOutput = False,
-        timeout: float | None = None,
     ) -> list[TakeResponse]:
         """A text still being written to ONE continuous WAV file, sentence by sentence as in `stream_text`.
 
         Written atomically (no file unless every sentence's take is ready); returns the
-        sentences' takes in order. ``sentence_timeout`` as for `stream_text` (``timeout`` is
-        its former name, deprecated); ``subtitles`` and ``play`` as for `write_wav`.
+        sentences' takes in order. ``sentence_timeout`` as for `stream_text`; ``subtitles`` and
+        ``play`` as for `write_wav`.
         """
-        if timeout is not None:
-            warnings.warn("speak_stream(timeout=) is now sentence_timeout=", DeprecationWarning, stacklevel=2)
-            sentence_timeout = timeout if sentence_timeout is None else sentence_timeout
         items = self._sentence_items(text_chunks, voice_id, prosody, style, override_language, sentence_timeout)
         infos = self._write(items, file, False, subtitles, play)
         return [info for info in infos if isinstance(info, TakeResponse)]

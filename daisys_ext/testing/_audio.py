@@ -46,6 +46,15 @@ _SINE = [math.sin(2.0 * math.pi * i / _TABLE_SIZE) for i in range(_TABLE_SIZE)]
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
+def available_formats() -> tuple[str, ...]:
+    """The formats this emulator can give: every one with PyAV (the emulator extra), else WAV only."""
+    try:
+        import av  # noqa: F401
+    except ImportError:
+        return ("wav",)
+    return FORMATS
+
+
 class EncodingUnavailable(Exception):
     """Raised when a compressed format is asked for but PyAV is not installed."""
 
