@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
+from .._callbacks import call, choose_callback
 from .._config import ClientConfig, Verify, credentials_from_env
 from .._errors import (
     DaisysConnectionError,
@@ -36,7 +37,7 @@ from .._http.ready import ReadyHistory
 from .._http.tokens import Tokens
 from .._http.waiting import PollSchedule, WaitTracker, batches, wait_seconds
 from .._logging import redact_logs
-from .._synchronization import call, choose_callback, sleep
+from .._synchronization import sleep
 from .auth import DaisysAuth
 from .hooks import event_hooks
 from .shared_tokens import SharedTokens
