@@ -805,6 +805,7 @@ class AsyncClient(TokenAttributes):
         voice_id: str | None = None,
         *,
         connect_timeout: float = 10.0,
+        stall_timeout: float | None = 30.0,  # protocol.DEFAULT_STALL_TIMEOUT (_websocket loads on first use)
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         decoder: FrameDecoder | None = None,
         worker_url: str | None = None,
@@ -812,7 +813,9 @@ class AsyncClient(TokenAttributes):
         """A websocket session with a worker for ``model`` (or ``voice_id``'s model), for the lowest latency.
 
         Use it in a block: ``async with client.websocket(voice_id=v) as ws: await ws.speak("Hi", "hi.wav")``.
-        ``max_buffered_bytes`` bounds the out-of-order audio held per request; ``decoder``
+        ``connect_timeout`` bounds opening a connection; ``stall_timeout`` how long the worker may
+        send nothing about the requests in flight before they fail with `DaisysTimeoutError`
+        (None: no bound). ``max_buffered_bytes`` bounds the out-of-order audio held per request; ``decoder``
         reads another wire format (see ``daisys_ext.audio.FrameDecoder``). ``worker_url``
         connects there (a local replay server, a proxy of your own) instead of to a URL from
         the API, on every (re)connection. The client's ``proxy`` and ``verify`` apply.
@@ -829,6 +832,7 @@ class AsyncClient(TokenAttributes):
             max_buffered_bytes=max_buffered_bytes,
             decoder=decoder,
             worker_url=worker_url,
+            stall_timeout=stall_timeout,
         )
 
     async def websocket_url(
