@@ -23,7 +23,8 @@ The full run ends with where ours' CPU per call goes: ours' layers (event hooks,
 transport, the generated function, model parsing) added one at a time to a bare httpx client, and a
 cProfile by area. `--quick` (fewer rounds, calls and takes, no profile) runs in under a minute.
 
-Run: .venv/bin/python scripts/bench.py [--quick] [--rounds N] [--profile | --no-profile]
+Run: .venv/bin/python scripts/bench.py [--quick] [--rounds N] [--profile | --no-profile] [--only cpu]
+(`--only cpu`: section 4 alone, with the profile unless --no-profile; about a minute quick, three full.)
 """
 
 from __future__ import annotations
@@ -549,6 +550,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=None,
         help="end with a profile of ours' get_take, both flavours (default: in the full run only)",
     )
+    parser.add_argument("--only", choices=("cpu",), help="one section only: cpu (4, and where its CPU goes)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.rounds:
@@ -566,10 +568,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     host = Host(TAKE_SECONDS)
     try:
         setup = prepare(host)
-        sections = stream_sections(host, setup, plan, TAKE_SECONDS)
-        sections.insert(2, sweep_section(host, setup, plan))
-        cpu = cpu_section(setup, plan)
-        sections += [cpu, many_section(setup, plan)]
+        if args.only == "cpu":
+            sections = [cpu_section(setup, plan)]
+            plan.profile = args.profile is not False
+        else:
+            sections = stream_sections(host, setup, plan, TAKE_SECONDS)
+            sections.insert(2, sweep_section(host, setup, plan))
+            sections += [cpu_section(setup, plan), many_section(setup, plan)]
         if plan.profile:
             profiles = [
                 breakdown(setup, contender, min(plan.cpu_calls, 500)) for contender in ("ours-sync", "ours-async")

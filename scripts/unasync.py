@@ -6,7 +6,7 @@ result gets a first line saying it is generated, and its imports are sorted by r
 (``make check-generated`` runs it in CI).
 
 Our own twenty lines rather than the ``unasync`` package: the names to replace are this
-project's (``asyncio_detailed``, ``AsyncWebsocket``, ...), the rules fit on one screen, and
+project's (``AsyncWebsocket``, ``async_sleep``, ...), the rules fit on one screen, and
 the package's tokenizer would add a dependency for no less configuration.
 """
 
@@ -50,9 +50,6 @@ NAMES = {
     "async_call": "call",
     "async_choose_callback": "choose_callback",
     "async_accept_callbacks": "accept_callbacks",
-    # the generated client's
-    "asyncio_detailed": "sync_detailed",
-    "set_async_httpx_client": "set_httpx_client",
     # httpx's
     "AsyncBaseTransport": "BaseTransport",
     "AsyncHTTPTransport": "HTTPTransport",

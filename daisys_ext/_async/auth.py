@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from .._errors import http_error
-from .._http.retry import RETRIED
+from .._http.retry import retries_before
 from .._http.tokens import AsyncFlow, Tokens, first_request, next_request, public_request
 from .._synchronization import AsyncLock
 
@@ -70,9 +70,9 @@ class AsyncDaisysAuth(httpx.Auth):
             stale = self.tokens.authorize(request)
             response = yield request
             if response.status_code != 401:
-                return
+                return  # the answer, error or not, is the caller's to judge
             renewals += 1
-            if not response.extensions.get(RETRIED):  # no retry wait that would explain an expiry
+            if not retries_before(response):  # no retry wait that would explain an expiry
                 refusals += 1
             if refusals > MAX_REFUSALS or renewals > MAX_RENEWALS:
                 await response.aread()

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from .._errors import http_error
-from .._http.retry import RETRIED
+from .._http.retry import retries_before
 from .._http.tokens import Flow, Tokens, first_request, next_request, public_request
 from .._synchronization import Lock
 
@@ -71,9 +71,9 @@ class DaisysAuth(httpx.Auth):
             stale = self.tokens.authorize(request)
             response = yield request
             if response.status_code != 401:
-                return
+                return  # the answer, error or not, is the caller's to judge
             renewals += 1
-            if not response.extensions.get(RETRIED):  # no retry wait that would explain an expiry
+            if not retries_before(response):  # no retry wait that would explain an expiry
                 refusals += 1
             if refusals > MAX_REFUSALS or renewals > MAX_RENEWALS:
                 response.read()
