@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import fields as _attrs_fields
 
+from ..models.validation_error import ValidationError
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="HTTPValidationError")
@@ -98,6 +99,3 @@ class HTTPValidationError:
     def model_dump_json(self) -> str:
         """Return the model as a JSON document, as the service would send it."""
         return json.dumps(self.to_dict())
-
-
-from ..models.validation_error import ValidationError

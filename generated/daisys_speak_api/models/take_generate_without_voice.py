@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import fields as _attrs_fields
 
+from ..models.affect_prosody import AffectProsody
+from ..models.signal_prosody import SignalProsody
+from ..models.simple_prosody import SimpleProsody
+from ..models.webhook import Webhook
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TakeGenerateWithoutVoice")
@@ -285,9 +289,3 @@ class TakeGenerateWithoutVoice:
     def model_dump_json(self) -> str:
         """Return the model as a JSON document, as the service would send it."""
         return json.dumps(self.to_dict())
-
-
-from ..models.affect_prosody import AffectProsody
-from ..models.signal_prosody import SignalProsody
-from ..models.simple_prosody import SimpleProsody
-from ..models.webhook import Webhook

@@ -8,7 +8,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import fields as _attrs_fields
 
+from ..models.affect_prosody import AffectProsody
+from ..models.signal_prosody import SignalProsody
+from ..models.simple_prosody import SimpleProsody
+from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
 from ..models.voice_gender import VoiceGender
+from ..models.webhook import Webhook
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VoiceGenerate")
@@ -281,10 +286,3 @@ class VoiceGenerate:
     def model_dump_json(self) -> str:
         """Return the model as a JSON document, as the service would send it."""
         return json.dumps(self.to_dict())
-
-
-from ..models.affect_prosody import AffectProsody
-from ..models.signal_prosody import SignalProsody
-from ..models.simple_prosody import SimpleProsody
-from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
-from ..models.webhook import Webhook

@@ -8,6 +8,9 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import fields as _attrs_fields
 
+from ..models.affect_prosody import AffectProsody
+from ..models.signal_prosody import SignalProsody
+from ..models.simple_prosody import SimpleProsody
 from ..models.voice_gender import VoiceGender
 from ..types import UNSET, Unset
 
@@ -240,8 +243,3 @@ class VoiceUpdate:
     def model_dump_json(self) -> str:
         """Return the model as a JSON document, as the service would send it."""
         return json.dumps(self.to_dict())
-
-
-from ..models.affect_prosody import AffectProsody
-from ..models.signal_prosody import SignalProsody
-from ..models.simple_prosody import SimpleProsody
