@@ -33,7 +33,7 @@ NAMES = {
     "AsyncClientTransport": "ClientTransport",
     "AsyncLazyTransport": "LazyTransport",
     "AsyncConnection": "Connection",
-    "AsyncWorkers": "Workers",
+    "AsyncSessionClient": "SessionClient",
     "AsyncFlow": "Flow",
     "AsyncLock": "Lock",
     "AsyncGuard": "Guard",

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, Unpack, cast
 
 import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
-from .._config import ClientConfig, Verify, credentials_from_env
+from .._config import ClientConfig, ClientOptions, credentials_from_env
 from .._errors import (
     DaisysConnectionError,
     DaisysError,
@@ -73,6 +73,10 @@ class AsyncClient(TokenAttributes):
     connections alike. ``http_client`` sends through a configured ``httpx.AsyncClient`` of
     your own (its pool, proxy, TLS, event hooks, and its headers on API requests), which you
     close; this client still adds its auth, retries and error checks around it.
+
+    The other options, by keyword: ``daisys_url``, ``auth_url``, ``timeout`` (30 s a call),
+    ``audio_timeout`` (300 s between audio bytes), ``max_retries`` (2), ``poll`` (a
+    ``PollSchedule``), ``default_headers``, ``proxy``, ``verify`` (``ClientOptions``).
     """
 
     def __init__(
@@ -82,34 +86,12 @@ class AsyncClient(TokenAttributes):
         access_token: str | None = None,
         refresh_token: str | None = None,
         *,
-        daisys_url: str | None = None,
-        auth_url: str | None = None,
-        product: str = "speak",
-        version: str = "v1",
-        timeout: float = 30.0,
-        audio_timeout: float = 300.0,
-        max_retries: int = 2,
-        poll: PollSchedule | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        proxy: str | None = None,
-        verify: Verify = True,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         redact_logs()
-        config = ClientConfig.resolve(
-            daisys_url=daisys_url,
-            auth_url=auth_url,
-            product=product,
-            version=version,
-            timeout=timeout,
-            audio_timeout=audio_timeout,
-            max_retries=max_retries,
-            poll=poll,
-            default_headers=default_headers,
-            proxy=proxy,
-            verify=verify,
-        )
+        config = ClientConfig.resolve(**options)
         if http_client is not None and transport is not None:
             raise DaisysInputError("Give http_client or transport, not both.")
         email, password = credentials_from_env(email, password, access_token, refresh_token)
@@ -121,7 +103,7 @@ class AsyncClient(TokenAttributes):
             refresh_token=refresh_token,
         )
         if http_client is not None:
-            config = config.beneath(http_client.headers)  # its own headers go with API requests too
+            config = config.with_base_headers(http_client.headers)  # its own headers go with API requests too
             pool: httpx.AsyncBaseTransport = AsyncClientTransport(http_client)
         else:
             pool = transport or AsyncLazyTransport(

@@ -66,8 +66,8 @@ log = logging.getLogger("daisys_ext.websocket")
 NOT_CONNECTED = "The websocket is not connected: use it in a with block (or call reconnect() first)."
 
 
-class AsyncWorkers(Protocol):
-    """What a session needs of its client: a voice's model, and a worker URL for a model."""
+class AsyncSessionClient(Protocol):
+    """The client as a session sees it (a protocol, met by `AsyncClient`): a voice's model, a worker URL for a model."""
 
     async def get_voice(self, voice_id: str) -> VoiceInfo: ...
 
@@ -90,7 +90,7 @@ class AsyncWebsocket:
 
     def __init__(
         self,
-        client: AsyncWorkers,
+        client: AsyncSessionClient,
         model: str | None = None,
         voice_id: str | None = None,
         *,

@@ -67,8 +67,8 @@ log = logging.getLogger("daisys_ext.websocket")
 NOT_CONNECTED = "The websocket is not connected: use it in a with block (or call reconnect() first)."
 
 
-class Workers(Protocol):
-    """What a session needs of its client: a voice's model, and a worker URL for a model."""
+class SessionClient(Protocol):
+    """The client as a session sees it (a protocol, met by `Client`): a voice's model, a worker URL for a model."""
 
     def get_voice(self, voice_id: str) -> VoiceInfo: ...
 
@@ -91,7 +91,7 @@ class Websocket:
 
     def __init__(
         self,
-        client: Workers,
+        client: SessionClient,
         model: str | None = None,
         voice_id: str | None = None,
         *,
