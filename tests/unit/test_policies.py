@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from daisys_ext._http.presigned import MAX_CACHED, PresignedCache, is_presigned, presigned_expiry
 from daisys_ext._errors import DaisysResponseError
 from daisys_ext._http.answers import Answer
+from daisys_ext._http.presigned import MAX_CACHED, PresignedCache, is_presigned, presigned_expiry
 from daisys_ext._http.retry import Attempts, RetryPolicy, log_answer, log_attempt, parse_retry_after, retries_before
 from daisys_ext._http.waiting import MARGIN, PollSchedule, ReadyEstimate, WaitTracker, batches
 from daisys_ext._logging import RedactingFilter, redact_text, redact_url
