@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, Unpack, cast
 import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
-from .._config import ClientConfig, ClientOptions, credentials_from_env
+from .._config import ClientConfig, ClientOptions, NoCookies, credentials_from_env
 from .._errors import (
     DaisysConnectionError,
     DaisysError,
@@ -123,6 +123,7 @@ class AsyncClient(TokenAttributes):
             timeout=config.timeout,
             transport=AsyncRetryTransport(pool, config.retry, owns_inner=owns_pool),
             follow_redirects=False,
+            cookies=NoCookies(),
         )
         self._presigned = PresignedCache()
 

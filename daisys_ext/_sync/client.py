@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, Unpack, cast
 import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
-from .._config import ClientConfig, ClientOptions, credentials_from_env
+from .._config import ClientConfig, ClientOptions, NoCookies, credentials_from_env
 from .._errors import (
     DaisysConnectionError,
     DaisysError,
@@ -124,6 +124,7 @@ class Client(TokenAttributes):
             timeout=config.timeout,
             transport=RetryTransport(pool, config.retry, owns_inner=owns_pool),
             follow_redirects=False,
+            cookies=NoCookies(),
         )
         self._presigned = PresignedCache()
 

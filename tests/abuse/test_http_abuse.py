@@ -215,6 +215,17 @@ async def test_an_api_answer_that_stalls_mid_body(server: BrokenServer, flavour:
     assert "GET" in str(error) and "/takes/t1" in str(error) and "stalled" in str(error)
 
 
+async def test_cookies_an_answer_sets_are_not_sent_back(server: BrokenServer, flavour: str) -> None:
+    """The client keeps no cookie (the API authenticates by token): a cookie set is not sent anywhere after."""
+    body = json.dumps(TAKE).encode()
+    headers = {"Content-Type": "application/json", "Set-Cookie": "session=SECRET-cookie; Path=/"}
+    server.route("GET", f"{PRODUCT}/takes/t1", reply(answer(200, body, headers)))
+    async with new_client(flavour, access_token=TOKEN, daisys_url=server.url, timeout=2) as api:
+        await api.get_take("t1")
+        await api.get_take("t1")
+    assert [seen.headers.get("cookie") for seen in server.seen] == [None, None]
+
+
 async def test_an_api_that_never_answers(server: BrokenServer, flavour: str) -> None:
     server.route("GET", f"{PRODUCT}/takes/t1", hang)
     async with new_client(flavour, access_token=TOKEN, daisys_url=server.url, timeout=0.5) as api:
