@@ -1,14 +1,15 @@
 """Putting one request's audio frames back in order, and joining its parts into one WAV.
 
-Websocket messages may arrive out of order; `Reassembler` buffers them (as views, no
-copies) and hands out in-order events. `ContinuousWav` turns those events into one WAV.
+Websocket messages may arrive out of order; `Reassembler` holds the early ones (their audio
+copied out of the message, so that what is held is what is counted) and hands out in-order
+events. `ContinuousWav` turns those events into one WAV.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 from . import DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_BUFFERED_FRAMES
@@ -19,6 +20,7 @@ __all__ = [
     "Audio",
     "ContinuousWav",
     "Event",
+    "HoldBudget",
     "PartEnd",
     "PartStart",
     "Reassembler",
@@ -61,10 +63,12 @@ class Audio:
 
     @property
     def header(self) -> memoryview:
+        """The WAV header at the start of this audio, if any (empty for raw PCM)."""
         return self.data[: self.header_size]
 
     @property
     def pcm(self) -> memoryview:
+        """The PCM samples of this audio, without any header."""
         return self.data[self.header_size :]
 
     def __repr__(self) -> str:
@@ -128,12 +132,26 @@ def as_iter_item(event: Event) -> tuple[bytes | None, bytes | None] | None:
     return None
 
 
+class HoldBudget:
+    """The out-of-order audio several reassemblers hold together (a session's requests), up to ``max_bytes``.
+
+    Each request's own bound leaves the sum unbounded (64 requests of 15 MiB each); a session
+    shares one budget between its requests.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.held = 0
+
+
 class Reassembler:
     """Puts the audio frames of ONE request back in order and reports them as events.
 
     Works in parts mode (``chunk_id`` None) or chunks mode, as the first frame shows.
-    Out-of-order frames are held as views into their messages until they can be delivered,
-    up to ``max_buffered_bytes`` of audio and ``max_buffered_frames`` frames.
+    Out-of-order frames are held until they can be delivered, their audio copied out of the
+    message (a view would keep the whole message alive, metadata and all, uncounted), up
+    to ``max_buffered_bytes`` of audio and ``max_buffered_frames`` frames, and within
+    ``budget`` when one is shared with other reassemblers.
     """
 
     def __init__(
@@ -143,8 +161,10 @@ class Reassembler:
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         max_buffered_frames: int = DEFAULT_MAX_BUFFERED_FRAMES,
         wav_headers: bool = True,
+        budget: HoldBudget | None = None,
     ) -> None:
         self.request_id = request_id
+        self.budget = budget
         self.take_id: str | None = None
         self.max_buffered_bytes = max_buffered_bytes
         self.max_buffered_frames = max_buffered_frames
@@ -167,10 +187,12 @@ class Reassembler:
 
     @property
     def buffered_bytes(self) -> int:
+        """Bytes of audio held back until the frames before them arrive."""
         return self._buffered_bytes
 
     @property
     def buffered_frames(self) -> int:
+        """Frames held back until the frames before them arrive."""
         return len(self._pending)
 
     def feed(self, frame: AudioFrame) -> list[Event]:
@@ -191,9 +213,14 @@ class Reassembler:
         events: list[Event] = []
         self._deliver(frame, events)
         while (held := self._pending.pop(self._next, None)) is not None:
-            self._buffered_bytes -= len(held.audio)
+            self._release(len(held.audio))
             self._deliver(held, events)
         return events
+
+    def discard(self) -> None:
+        """Drop every frame held (the request failed or was given up): its budget is free again."""
+        self._pending.clear()
+        self._release(self._buffered_bytes)
 
     def missing(self, limit: int = 20) -> list[Key]:
         """Ids of frames still awaited, next first, up to ``limit`` of them.
@@ -229,6 +256,14 @@ class Reassembler:
                     if len(found) >= limit:
                         return found
         return found
+
+    def describe_received(self) -> str:
+        """A few words on the audio handed out so far, e.g. for a dropped connection's error."""
+        if not self._delivered:
+            return "no audio in order"
+        size = sum(length for length, _ in self._delivered.values())
+        last = max(self._delivered, key=_order)
+        return f"{len(self._delivered)} audio frames in order ({size} bytes, up to {_name(last)})"
 
     def describe_missing(self) -> str:
         """A sentence on what is still awaited, e.g. for a dropped connection's error."""
@@ -328,8 +363,22 @@ class Reassembler:
                 f" max_buffered_frames={self.max_buffered_frames} or"
                 f" max_buffered_bytes={self.max_buffered_bytes}; still awaiting {_name(self._next)}"
             )
-        self._pending[key] = frame
+        budget = self.budget
+        if budget is not None and budget.held + size > budget.max_bytes:
+            raise ReassemblyError(
+                f"too much out-of-order audio in the session: its requests hold {budget.held} bytes together,"
+                f" {_name(key)} ({size} bytes) would pass the session's limit of {budget.max_bytes};"
+                f" still awaiting {_name(self._next)}"
+            )
+        self._pending[key] = replace(frame, audio=memoryview(bytes(frame.audio)).toreadonly())
         self._buffered_bytes += size
+        if budget is not None:
+            budget.held += size
+
+    def _release(self, size: int) -> None:
+        self._buffered_bytes -= size
+        if self.budget is not None:
+            self.budget.held -= size
 
     def _deliver(self, frame: AudioFrame, events: list[Event]) -> None:
         part, chunk = key = (frame.part_id, frame.chunk_id)
@@ -400,10 +449,12 @@ class ContinuousWav:
 
     @property
     def data_size(self) -> int:
+        """Bytes of PCM written so far."""
         return self._data_size
 
     @property
     def nframes(self) -> int:
+        """Sample frames written so far (0 before the format is known)."""
         return self._data_size // self._format.block_align if self._format else 0
 
     def feed(self, events: Iterable[Event]) -> None:

@@ -1,0 +1,1 @@
+"""The sans-I/O HTTP decisions: tokens, retries (and the attempt log), presigned URLs, waiting, answers."""
