@@ -14,7 +14,6 @@ import dataclasses
 import logging
 import math
 import os
-import warnings
 from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
@@ -24,6 +23,7 @@ from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
+from .._callbacks import accept_callbacks, call
 from .._deadline import deadline_after, expired, remaining
 from .._errors import (
     DaisysError,
@@ -34,14 +34,8 @@ from .._errors import (
 )
 from .._files import output_file
 from .._logging import redact_logs
-from .._synchronization import (
-    Event,
-    Guard,
-    Lock,
-    TextChunks,
-    accept_callbacks,
-    call,
-)
+from .._synchronization import Atomic, Lock, Signal
+from .._text.pieces import TextChunks
 from .._websocket.connection import Connection, ConnectionLost, ConnectOptions, HandshakeRefused
 from .._websocket.output import AudioOut, WavTarget
 from .._websocket.protocol import (
@@ -121,7 +115,7 @@ class Websocket:
         self._options = connect or ConnectOptions()
         self._protocol = SessionProtocol(decoder=decoder, max_buffered_bytes=max_buffered_bytes)
         self.stall_timeout = stall_timeout
-        self._guard = Guard()  # guards the protocol and the fields below
+        self._guard = Atomic()  # guards the protocol and the fields below
         self._ws: Connection | None = None
         self._resend: list[str] = []  # commands to send once a connection is open again
         self._closed = True  # by the user: nothing reconnects until reconnect()
@@ -132,7 +126,7 @@ class Websocket:
         # own request again (the message may have been for it) and, if still empty, reads or waits in turn.
         # The event is replaced after each message, so a wait is always for the next one.
         self._reading = False
-        self._progress = Event()
+        self._progress = Signal()
 
     def __enter__(self) -> Websocket:
         self.reconnect()
@@ -477,17 +471,13 @@ class Websocket:
         sentence_timeout: float | None = None,
         subtitles: str | os.PathLike[str] | None = None,
         play: bool | AudioOutput = False,
-        timeout: float | None = None,
     ) -> list[TakeResponse]:
         """A text still being written to ONE continuous WAV file, sentence by sentence as in `stream_text`.
 
         Written atomically (no file unless every sentence's take is ready); returns the
-        sentences' takes in order. ``sentence_timeout`` as for `stream_text` (``timeout`` is
-        its former name, deprecated); ``subtitles`` and ``play`` as for `write_wav`.
+        sentences' takes in order. ``sentence_timeout`` as for `stream_text`; ``subtitles`` and
+        ``play`` as for `write_wav`.
         """
-        if timeout is not None:
-            warnings.warn("speak_stream(timeout=) is now sentence_timeout=", DeprecationWarning, stacklevel=2)
-            sentence_timeout = timeout if sentence_timeout is None else sentence_timeout
         items = self._sentence_items(text_chunks, voice_id, prosody, style, override_language, sentence_timeout)
         infos = self._write(items, file, False, subtitles, play)
         return [info for info in infos if isinstance(info, TakeResponse)]
@@ -622,7 +612,7 @@ class Websocket:
         finally:
             with self._guard:
                 self._reading = False
-                done, self._progress = self._progress, Event()
+                done, self._progress = self._progress, Signal()
             done.set()
 
     def _receive(self, timeout: float | None) -> None:
