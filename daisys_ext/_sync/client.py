@@ -13,38 +13,38 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, Unpack, cast
 
 import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._callbacks import call, choose_callback
-from .._config import ClientConfig, Verify, credentials_from_env
+from .._config import ClientConfig, ClientOptions, NoCookies, credentials_from_env
 from .._errors import (
     DaisysConnectionError,
     DaisysError,
-    DaisysHTTPError,
     DaisysInputError,
     DaisysNotFoundError,
+    DaisysTimeoutError,
+    broken_answer,
+    http_error,
 )
 from .._files import AudioSink
-from .._http.answers import parsed, parsed_list, unreadable
+from .._http.answers import Answer, unreadable
 from .._http.credentials import TokenAttributes
 from .._http.presigned import PresignedCache, is_presigned, same_origin, storage_request
 from .._http.ready import ReadyHistory
 from .._http.tokens import Tokens
 from .._http.waiting import PollSchedule, WaitTracker, batches, wait_seconds
-from .._logging import redact_logs
+from .._logging import redact_logs, redact_url
 from .._synchronization import sleep
 from .auth import DaisysAuth
-from .hooks import event_hooks
 from .shared_tokens import SharedTokens
 from .transports import ClientTransport, LazyTransport, RetryTransport
 
 if TYPE_CHECKING:
-    from daisys_speak_api import AuthenticatedClient
     from daisys_speak_api.models import (
         TakeGenerate,
         TakeGenerateWithoutVoice,
@@ -78,7 +78,11 @@ class Client(TokenAttributes):
     CA bundle's path or an ``ssl.SSLContext``) apply to the API, storage and websocket
     connections alike. ``http_client`` sends through a configured ``httpx.Client`` of
     your own (its pool, proxy, TLS, event hooks, and its headers on API requests), which you
-    close; this client still adds its auth, retries and hooks around it.
+    close; this client still adds its auth, retries and error checks around it.
+
+    The other options, by keyword: ``daisys_url``, ``auth_url``, ``timeout`` (30 s a call),
+    ``audio_timeout`` (300 s between audio bytes), ``max_retries`` (2), ``poll`` (a
+    ``PollSchedule``), ``default_headers``, ``proxy``, ``verify`` (``ClientOptions``).
 
     ``token_store`` (a ``FileTokenStore``, a ``RedisTokenStore`` or your own ``TokenStore``)
     shares one login among many processes: the client starts from the stored tokens, and a
@@ -94,35 +98,13 @@ class Client(TokenAttributes):
         access_token: str | None = None,
         refresh_token: str | None = None,
         *,
-        daisys_url: str | None = None,
-        auth_url: str | None = None,
-        product: str = "speak",
-        version: str = "v1",
-        timeout: float = 30.0,
-        audio_timeout: float = 300.0,
-        max_retries: int = 2,
-        poll: PollSchedule | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        proxy: str | None = None,
-        verify: Verify = True,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         token_store: TokenStore | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         redact_logs()
-        config = ClientConfig.resolve(
-            daisys_url=daisys_url,
-            auth_url=auth_url,
-            product=product,
-            version=version,
-            timeout=timeout,
-            audio_timeout=audio_timeout,
-            max_retries=max_retries,
-            poll=poll,
-            default_headers=default_headers,
-            proxy=proxy,
-            verify=verify,
-        )
+        config = ClientConfig.resolve(**options)
         if http_client is not None and transport is not None:
             raise DaisysInputError("Give http_client or transport, not both.")
         email, password = credentials_from_env(email, password, access_token, refresh_token)
@@ -134,7 +116,7 @@ class Client(TokenAttributes):
             refresh_token=refresh_token,
         )
         if http_client is not None:
-            config = config.beneath(http_client.headers)  # its own headers go with API requests too
+            config = config.with_base_headers(http_client.headers)  # its own headers go with API requests too
             pool: httpx.BaseTransport = ClientTransport(http_client)
         else:
             pool = transport or _own_pool(config)
@@ -161,10 +143,9 @@ class Client(TokenAttributes):
             headers=dict(config.headers),
             timeout=config.timeout,
             transport=RetryTransport(pool, config.retry, owns_inner=owns_pool),
-            event_hooks=event_hooks(),
             follow_redirects=False,
+            cookies=NoCookies(),
         )
-        self._generated: AuthenticatedClient | None = None
         self._presigned = PresignedCache()
         self._ready_history = ReadyHistory()  # generation times of earlier takes, for the ready estimate
 
@@ -209,16 +190,6 @@ class Client(TokenAttributes):
             raise DaisysInputError(f"{type(self).__name__} with a proxy password cannot be pickled.")
         return (_from_pickle, (self._config, self._tokens.email, self._shared.store))
 
-    @property
-    def _api(self) -> AuthenticatedClient:
-        """The generated client, on this client's httpx client; made on first use (it imports attrs)."""
-        if self._generated is None:
-            from daisys_speak_api import AuthenticatedClient
-
-            api = AuthenticatedClient(base_url=self._config.product_url, token="")
-            self._generated = api.set_httpx_client(self._http)
-        return self._generated
-
     # -- credentials -------------------------------------------------------------------
 
     def _run(self, flow: Generator[httpx.Request, httpx.Response, R]) -> R:
@@ -229,7 +200,12 @@ class Client(TokenAttributes):
                 request.extensions.setdefault("timeout", self._config.timeout.as_dict())
                 for name, value in self._config.headers.items():  # built by Tokens: no client header yet
                     request.headers.setdefault(name, value)
-                response = self._http.send(request, auth=None)
+                try:
+                    response = self._http.send(request, auth=None)
+                except DaisysError:
+                    raise
+                except httpx.TransportError as exc:  # the body broke off after the headers
+                    raise broken_answer(exc, f"The auth service's answer to {request.url.path}") from exc
                 request = flow.send(response)
         except StopIteration as done:
             return cast(R, done.value)
@@ -290,24 +266,24 @@ class Client(TokenAttributes):
         from daisys_speak_api.api.info import get_version
         from daisys_speak_api.models import Version
 
-        answer = self._call("version", lambda: get_version.sync_detailed(client=self._api))
-        return parsed(answer, Version, "version")
+        answer = self._call("version", get_version.request(), get_version.parse)
+        return answer.one(Version)
 
     def get_models(self) -> list[TTSModel]:
         """The text-to-speech models this account may use."""
         from daisys_speak_api.api.models import get_models
         from daisys_speak_api.models import TTSModel
 
-        answer = self._call("get_models", lambda: get_models.sync_detailed(client=self._api))
-        return parsed_list(answer, TTSModel, "get_models")
+        answer = self._call("get_models", get_models.request(), get_models.parse)
+        return answer.many(TTSModel)
 
     def get_model(self, model_name: str) -> TTSModel:
         """One model by name."""
         from daisys_speak_api.api.models import get_model
         from daisys_speak_api.models import TTSModel
 
-        answer = self._call("get_model", lambda: get_model.sync_detailed(model_name, client=self._api))
-        return parsed(answer, TTSModel, "get_model")
+        answer = self._call("get_model", get_model.request(model_name), get_model.parse)
+        return answer.one(TTSModel)
 
     # -- voices ------------------------------------------------------------------------
 
@@ -326,21 +302,17 @@ class Client(TokenAttributes):
 
         from .._bodies import ids_query
 
-        answer = self._call(
-            "get_voices",
-            lambda: get_voices.sync_detailed(
-                client=self._api, voice_id=ids_query(voice_ids), length=length, page=page, older=older, newer=newer
-            ),
-        )
-        return parsed_list(answer, VoiceInfo, "get_voices")
+        request = get_voices.request(voice_id=ids_query(voice_ids), length=length, page=page, older=older, newer=newer)
+        answer = self._call("get_voices", request, get_voices.parse)
+        return answer.many(VoiceInfo)
 
     def get_voice(self, voice_id: str) -> VoiceInfo:
         """One voice by id."""
         from daisys_speak_api.api.voices import get_voice
         from daisys_speak_api.models import VoiceInfo
 
-        answer = self._call("get_voice", lambda: get_voice.sync_detailed(voice_id, client=self._api))
-        return parsed(answer, VoiceInfo, "get_voice")
+        answer = self._call("get_voice", get_voice.request(voice_id), get_voice.parse)
+        return answer.one(VoiceInfo)
 
     def generate_voice(
         self,
@@ -377,10 +349,8 @@ class Client(TokenAttributes):
             example_take=example_take,
             done_webhook=done_webhook,
         )
-        answer = self._call(
-            "generate_voice", lambda: generate_voice.sync_detailed(client=self._api, body=body)
-        )
-        voice = parsed(answer, VoiceInfo, "generate_voice")
+        answer = self._call("generate_voice", generate_voice.request(body=body), generate_voice.parse)
+        voice = answer.one(VoiceInfo)
         if not wait:
             return voice
         return cast(
@@ -408,12 +378,9 @@ class Client(TokenAttributes):
         from .._errors import DaisysVoiceUpdateError
 
         body = voice_update(name, gender, description, default_style, default_prosody)
-        result = self._call(
-            "update_voice",
-            lambda: update_voice.sync_detailed(voice_id, client=self._api, body=body),
-            missing_ok=True,
-        )
-        return _succeeded(result, DaisysVoiceUpdateError, f"Voice {voice_id} failed to update", raise_on_error)
+        request = update_voice.request(voice_id, body=body)
+        answer = self._call("update_voice", request, update_voice.parse, missing_ok=True)
+        return _succeeded(answer.value, DaisysVoiceUpdateError, f"Voice {voice_id} failed to update", raise_on_error)
 
     def delete_voice(self, voice_id: str, raise_on_error: bool = True) -> bool:
         """Delete a voice; False (or, by default, `DaisysVoiceDeletionError`) when it could not be."""
@@ -421,10 +388,8 @@ class Client(TokenAttributes):
 
         from .._errors import DaisysVoiceDeletionError
 
-        result = self._call(
-            "delete_voice", lambda: delete_voice.sync_detailed(voice_id, client=self._api), missing_ok=True
-        )
-        return _succeeded(result, DaisysVoiceDeletionError, f"Voice {voice_id} failed to delete", raise_on_error)
+        answer = self._call("delete_voice", delete_voice.request(voice_id), delete_voice.parse, missing_ok=True)
+        return _succeeded(answer.value, DaisysVoiceDeletionError, f"Voice {voice_id} failed to delete", raise_on_error)
 
     def wait_for_voices(
         self,
@@ -473,21 +438,17 @@ class Client(TokenAttributes):
 
         from .._bodies import ids_query
 
-        answer = self._call(
-            "get_takes",
-            lambda: get_takes.sync_detailed(
-                client=self._api, take_id=ids_query(take_ids), length=length, page=page, older=older, newer=newer
-            ),
-        )
-        return parsed_list(answer, TakeResponse, "get_takes")
+        request = get_takes.request(take_id=ids_query(take_ids), length=length, page=page, older=older, newer=newer)
+        answer = self._call("get_takes", request, get_takes.parse)
+        return answer.many(TakeResponse)
 
     def get_take(self, take_id: str) -> TakeResponse:
         """One take by id."""
         from daisys_speak_api.api.takes import get_take
         from daisys_speak_api.models import TakeResponse
 
-        answer = self._call("get_take", lambda: get_take.sync_detailed(take_id, client=self._api))
-        return parsed(answer, TakeResponse, "get_take")
+        answer = self._call("get_take", get_take.request(take_id), get_take.parse)
+        return answer.one(TakeResponse)
 
     def generate_take(
         self,
@@ -527,8 +488,8 @@ class Client(TokenAttributes):
             done_webhook=done_webhook,
             user_data=user_data,
         )
-        answer = self._call("generate_take", lambda: generate_take.sync_detailed(client=self._api, body=body))
-        take = parsed(answer, TakeResponse, "generate_take")
+        answer = self._call("generate_take", generate_take.request(body=body), generate_take.parse)
+        take = answer.one(TakeResponse)
         if not wait:
             return take
         (ready,) = self._takes_ready([take], raise_on_error, wait_seconds(wait_timeout, timeout))
@@ -550,10 +511,8 @@ class Client(TokenAttributes):
         from .._bodies import checked_takes
 
         bodies = checked_takes(request)
-        answer = self._call(
-            "generate_takes", lambda: generate_take.sync_detailed(client=self._api, body=bodies)
-        )
-        takes = parsed_list(answer, TakeResponse, "generate_takes")
+        answer = self._call("generate_takes", generate_take.request(body=bodies), generate_take.parse)
+        takes = answer.many(TakeResponse)
         if not wait:
             return takes
         return self._takes_ready(takes, raise_on_error, wait_seconds(wait_timeout, timeout))
@@ -564,11 +523,9 @@ class Client(TokenAttributes):
 
         from .._errors import DaisysTakeDeletionError
 
-        result = self._call(
-            "delete_take", lambda: delete_take.sync_detailed(take_id, client=self._api), missing_ok=True
-        )
+        answer = self._call("delete_take", delete_take.request(take_id), delete_take.parse, missing_ok=True)
         self._presigned.forget(take_id)
-        return _succeeded(result, DaisysTakeDeletionError, f"Take {take_id} failed to delete", raise_on_error)
+        return _succeeded(answer.value, DaisysTakeDeletionError, f"Take {take_id} failed to delete", raise_on_error)
 
     def wait_for_takes(
         self,
@@ -662,22 +619,42 @@ class Client(TokenAttributes):
             sleep(tracker.pause(next(intervals), deadline))
         return tracker.results()
 
-    def _call(self, what: str, send: Callable[[], Any], *, missing_ok: bool = False) -> Any:
-        """A generated call's parsed answer (None for a 404 when ``missing_ok``: the thing is not there).
+    def _send(self, request: dict[str, Any]) -> httpx.Response:
+        """Send a generated endpoint's ``request()``; an error status is raised as its typed error.
 
-        The generated parser raises whatever ``json`` or ``from_dict`` raise on an answer that
-        is not what the route promises; that becomes `DaisysResponseError`, with the answer.
+        Under ``send``, the auth flow adds the token (renewing it on a 401) and the retry
+        transport retries what may be retried; what comes back is the answer to act on.
         """
+        request["url"] = self._config.product_url + request["url"]  # absolute: httpx parses it once, not twice
         try:
-            return (send()).parsed
-        except DaisysNotFoundError:
-            if missing_ok:
-                return None
-            raise
+            response = self._http.request(**request)
         except DaisysError:
             raise
+        except httpx.TransportError as exc:  # the body broke off after the headers (the transport types the rest)
+            raise broken_answer(exc, f"{request['method']} {redact_url(request['url'])}'s answer") from exc
+        if response.status_code >= 400:
+            raise http_error(response)
+        return response
+
+    def _call(
+        self, what: str, request: dict[str, Any], parse: Callable[[httpx.Response], Any], *, missing_ok: bool = False
+    ) -> Answer:
+        """A generated endpoint's answer to ``request``, parsed, with its response (``what``: the method's name).
+
+        With ``missing_ok`` a 404 is an answer of None (the thing is not there). The generated
+        ``parse`` raises whatever ``json`` or ``from_dict`` raise on an answer that is not
+        what the route promises; that becomes `DaisysResponseError`, with the answer.
+        """
+        try:
+            response = self._send(request)
+        except DaisysNotFoundError as exc:
+            if missing_ok:
+                return Answer(what, None, exc.response)
+            raise
+        try:
+            return Answer(what, parse(response), response)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise unreadable(what, exc) from None
+            raise unreadable(what, exc, response) from None
 
     # -- audio -------------------------------------------------------------------------
 
@@ -695,10 +672,11 @@ class Client(TokenAttributes):
         cached = self._presigned.get(take_id, format)
         if cached is not None:
             return cached
-        answer = get_take_audio.sync_detailed(take_id, wanted, client=self._api)
+        answer = self._send(get_take_audio.request(take_id, wanted))
         location = answer.headers.get("location")
         if answer.status_code != 307 or not location:
-            raise unreadable("get_take_audio_url", f"answered {answer.status_code} without a Location to the audio")
+            problem = f"answered {answer.status_code} without a Location to the audio"
+            raise unreadable("get_take_audio_url", problem, answer)
         location = str(httpx.URL(self._config.product_url).join(location))
         self._presigned.put(take_id, format, location)
         return location
@@ -716,16 +694,21 @@ class Client(TokenAttributes):
                 response = self._http.send(request, auth=auth, stream=True, follow_redirects=True)
             except httpx.TooManyRedirects:
                 hops = self._http.max_redirects
-                raise unreadable("get_take_audio", f"the storage redirected more than {hops} times") from None
-            except DaisysHTTPError as exc:
+                raise unreadable("get_take_audio", f"the storage redirected more than {hops} times", None) from None
+            if response.status_code >= 400:
+                try:
+                    response.read()
+                finally:
+                    response.close()
                 # A cached URL the storage no longer honours: ask the API for a fresh one, once.
-                if exc.status_code != 403 or attempt:
-                    raise
-                self._presigned.forget(take_id, format)
-                continue
+                if response.status_code == 403 and not attempt:
+                    self._presigned.forget(take_id, format)
+                    continue
+                raise http_error(response)
             if response.status_code >= 300:  # a redirect without a Location to follow
                 response.close()
-                raise unreadable("get_take_audio", f"the storage answered {response.status_code}, not the audio")
+                problem = f"the storage answered {response.status_code}, not the audio"
+                raise unreadable("get_take_audio", problem, response)
             return response
         raise AssertionError("unreachable")
 
@@ -744,7 +727,8 @@ class Client(TokenAttributes):
         return sink.result()
 
     def _download(self, take_id: str, format: str, sink: AudioSink, player: PlayAlong | None = None) -> None:
-        """Stream a take's audio into ``sink`` (and a player); a connection cut midway is a `DaisysConnectionError`."""
+        """Stream a take's audio into ``sink`` (and a player); a cut midway is a `DaisysConnectionError`, a stall a
+        `DaisysTimeoutError`."""
         response = self._open_audio(take_id, format)
         try:
             for chunk in response.iter_bytes():
@@ -792,7 +776,7 @@ class Client(TokenAttributes):
             with AudioSink(file) as sink:
                 try:
                     self._download(take.take_id, format, sink, player)
-                except DaisysConnectionError:
+                except (DaisysConnectionError, DaisysTimeoutError):
                     self.wait_for_takes(take.take_id)  # raises the take's own error if generation failed
                     raise
                 take = cast("TakeResponse", self.wait_for_takes(take.take_id))
@@ -852,18 +836,16 @@ class Client(TokenAttributes):
             raise DaisysInputError("websocket_url needs a model or a voice_id.")
         try:
             try:
-                answer = self._call(
-                    "websocket_url", lambda: get_worker_websocket_url.sync_detailed(model, client=self._api)
-                )
-                return parsed(answer, WorkerWebsocketUrl, "websocket_url").worker_websocket_url
+                request = get_worker_websocket_url.request(model)
+                answer = self._call("websocket_url", request, get_worker_websocket_url.parse)
+                return answer.one(WorkerWebsocketUrl).worker_websocket_url
             except DaisysNotFoundError as exc:
                 if "model" in str(exc.detail).lower():
                     raise
                 # A service with only the form the endpoints page describes.
-                other = self._call(
-                    "websocket_url", lambda: get_websocket_url.sync_detailed(client=self._api, model=model)
-                )
-                return parsed(other, WebsocketUrl, "websocket_url").websocket_url
+                request = get_websocket_url.request(model=model)
+                other = self._call("websocket_url", request, get_websocket_url.parse)
+                return other.one(WebsocketUrl).websocket_url
         except DaisysError:
             if raise_on_error:
                 raise
@@ -879,9 +861,9 @@ def _take_traits(take: TakeResponse) -> tuple[str, int]:
     return take.voice_id, len(take.text)
 
 
-def broken_stream(take_id: str, exc: httpx.TransportError) -> DaisysConnectionError:
-    """The error for a take's audio whose connection broke in the middle."""
-    return DaisysConnectionError(f"The audio stream of take {take_id} broke: {type(exc).__name__}: {exc}")
+def broken_stream(take_id: str, exc: httpx.TransportError) -> DaisysError:
+    """The error for a take's audio that broke off in the middle: `DaisysTimeoutError` when it stalled."""
+    return broken_answer(exc, f"The audio stream of take {take_id}")
 
 
 def _succeeded(result: Any, error: type[DaisysError], failed: str, raise_on_error: bool) -> bool:

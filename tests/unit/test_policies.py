@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from daisys_ext._errors import DaisysResponseError
+from daisys_ext._http.answers import Answer
 from daisys_ext._http.presigned import MAX_CACHED, PresignedCache, is_presigned, presigned_expiry
-from daisys_ext._http.retry import Attempts, RetryPolicy, parse_retry_after
+from daisys_ext._http.retry import Attempts, RetryPolicy, log_answer, log_attempt, parse_retry_after, retries_before
 from daisys_ext._http.waiting import PollSchedule, batches
 from daisys_ext._logging import RedactingFilter, redact_text, redact_url
 
@@ -73,6 +75,43 @@ def test_each_request_keeps_its_own_timeouts_under_the_deadline() -> None:
     attempts.count = 1
     attempts.begin()
     assert api.extensions["timeout"]["read"] == pytest.approx(5.0, abs=0.5)
+
+
+def test_an_answer_after_retries_says_how_many_went_before() -> None:
+    """The auth flow reads it: a token refused after retry waits may have expired during them."""
+    request = httpx.Request("GET", "https://api.daisys.ai/v1/speak/takes/t1")
+    attempts = Attempts(policy(max_retries=3), request)
+    first = httpx.Response(200, request=request)
+    assert attempts.after_response(first) is None and retries_before(first) == 0  # no retry: nothing said
+    assert attempts.after_response(httpx.Response(503, request=request)) is not None
+    refused = httpx.Response(401, request=request)
+    assert attempts.after_response(refused) is None
+    assert retries_before(refused) == 1
+
+
+def test_an_answer_that_is_not_what_the_route_promises_names_the_call_and_keeps_the_response() -> None:
+    request = httpx.Request("GET", "https://api.daisys.ai/v1/speak/takes/t1?token=secret-123")
+    response = httpx.Response(200, json=["not", "a", "take"], request=request)
+    with pytest.raises(DaisysResponseError) as caught:
+        Answer("get_take", response.json(), response).one(dict)
+    assert caught.value.response is response
+    assert "get_take" in str(caught.value) and "answered 200" in str(caught.value)
+    assert "secret-123" not in str(caught.value)
+    with pytest.raises(DaisysResponseError, match="expected a list of int"):
+        Answer("get_takes", ["a"], response).many(int)
+    assert Answer("get_takes", [1, 2], response).many(int) == [1, 2]
+
+
+def test_every_attempt_is_logged_redacted_at_debug_level(caplog: pytest.LogCaptureFixture) -> None:
+    request = httpx.Request("GET", SIGNED)
+    log_attempt(request)
+    assert caplog.records == []  # nothing below debug, and nothing formatted for it
+    caplog.set_level(logging.DEBUG, logger="daisys_ext")
+    log_attempt(request)
+    log_answer(request, httpx.Response(503, request=request))
+    assert [record.getMessage().split(" ")[0] for record in caplog.records] == ["GET", "GET"]
+    assert caplog.records[1].getMessage().endswith("-> 503")
+    assert "deadbeefcafe" not in caplog.text
 
 
 def test_an_untrusted_certificate_is_not_retried() -> None:
