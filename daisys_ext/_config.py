@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import ssl
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TypedDict, Unpack
 
 import httpx
 
@@ -19,9 +21,48 @@ from ._version import __version__
 DEFAULT_URL = "https://api.daisys.ai"
 PRODUCTS = {"speak": ("v1",)}
 USER_AGENT = f"daisys-ext/{__version__}"
+DEFAULT_MAX_CONCURRENCY = 64
+"""Requests a client has open at once by default: past about this many, httpcore's pool costs more CPU a request."""
 
 Verify = bool | str | ssl.SSLContext
 """``verify=``: True (the system's trust), False (no check), a CA bundle's path, or an ``ssl.SSLContext``."""
+
+
+class ConnectionOptions(TypedDict, total=False):
+    """How a client connects: the options ``Client``, ``AsyncClient`` and ``DaisysAPI`` take by keyword.
+
+    Each is optional; its default is in ``ClientConfig.resolve``, the one place that reads them.
+    """
+
+    timeout: float
+    """Seconds for a whole API call, retries included (default 30)."""
+    audio_timeout: float
+    """Seconds an audio download may wait for its next bytes (default 300: audio streams while generated)."""
+    max_retries: int
+    """Retries of a failed call that may be retried (default 2)."""
+    poll: PollSchedule | None
+    """When to ask again while waiting for takes and voices (default: ``PollSchedule()``)."""
+    default_headers: Mapping[str, str] | None
+    """Headers sent with every API request."""
+    proxy: str | None
+    """A proxy for the API, storage and websockets (default: the environment's HTTPS_PROXY, ...)."""
+    verify: Verify
+    """True (the system's trust), False (no check), a CA bundle's path, or an ``ssl.SSLContext``."""
+    max_concurrency: int
+    """Requests the client has open at once, API calls and downloads alike; the rest wait their turn (default 64)."""
+
+
+class ClientOptions(ConnectionOptions, total=False):
+    """Everything but the credentials and the httpx objects: where the client connects, and how."""
+
+    daisys_url: str | None
+    """The API's base URL (default: ``DAISYS_API_URL``, else https://api.daisys.ai)."""
+    auth_url: str | None
+    """The auth service's base URL (default: ``DAISYS_AUTH_URL``, else the API's)."""
+    product: str
+    """Only "speak"."""
+    version: str
+    """Only "v1"."""
 
 
 @dataclass(frozen=True)
@@ -38,27 +79,22 @@ class ClientConfig:
     headers: Mapping[str, str] = field(default_factory=lambda: {"User-Agent": USER_AGENT})
     proxy: str | None = None
     verify: bool | ssl.SSLContext = True
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
 
     @classmethod
-    def resolve(
-        cls,
-        *,
-        daisys_url: str | None = None,
-        auth_url: str | None = None,
-        product: str = "speak",
-        version: str = "v1",
-        timeout: float = 30.0,
-        audio_timeout: float = 300.0,
-        max_retries: int = 2,
-        poll: PollSchedule | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        proxy: str | None = None,
-        verify: Verify = True,
-    ) -> ClientConfig:
-        """Build a config from arguments, falling back to DAISYS_API_URL / DAISYS_AUTH_URL, then the defaults."""
+    def resolve(cls, **options: Unpack[ClientOptions]) -> ClientConfig:
+        """A config from a client's options, else DAISYS_API_URL / DAISYS_AUTH_URL, else the defaults."""
+        unknown = options.keys() - ClientOptions.__optional_keys__
+        if unknown:  # as Python would say of a misspelt keyword argument
+            raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
+        product, version = options.get("product", "speak"), options.get("version", "v1")
+        timeout, audio_timeout = options.get("timeout", 30.0), options.get("audio_timeout", 300.0)
+        max_retries, proxy = options.get("max_retries", 2), options.get("proxy")
+        daisys_url, auth_url = options.get("daisys_url"), options.get("auth_url")
         if version not in PRODUCTS.get(product, ()):
             raise DaisysInputError(f"Unknown product {product!r} version {version!r}; this client supports speak v1.")
         _check_limits(timeout, audio_timeout, max_retries)
+        max_concurrency = _check_concurrency(options.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
         base = (daisys_url or os.environ.get("DAISYS_API_URL") or DEFAULT_URL).rstrip("/")
         return cls(
             product_url=f"{base}/{version}/{product}",
@@ -66,16 +102,22 @@ class ClientConfig:
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             audio_timeout=httpx.Timeout(audio_timeout, connect=min(10.0, timeout)),
             retry=RetryPolicy(max_retries=max_retries, deadline=timeout),
-            poll=poll or PollSchedule(),
-            headers=merge_headers({"User-Agent": USER_AGENT}, default_headers),
+            poll=options.get("poll") or PollSchedule(),
+            headers=merge_headers({"User-Agent": USER_AGENT}, options.get("default_headers")),
             proxy=proxy if proxy is not None else environment_proxy(f"{base}/{version}/{product}"),
-            verify=ssl_context(verify),
+            verify=ssl_context(options.get("verify", True)),
+            max_concurrency=max_concurrency,
         )
 
     def with_options(
-        self, *, timeout: float | None = None, audio_timeout: float | None = None, max_retries: int | None = None
+        self,
+        *,
+        timeout: float | None = None,
+        audio_timeout: float | None = None,
+        max_retries: int | None = None,
+        max_concurrency: int | None = None,
     ) -> ClientConfig:
-        """This config with other timeouts or retries (None keeps the current value)."""
+        """This config with other timeouts, retries or concurrency (None keeps the current value)."""
         seconds = self.timeout.read if timeout is None else timeout
         audio = self.audio_timeout.read if audio_timeout is None else audio_timeout
         retries = self.retry.max_retries if max_retries is None else max_retries
@@ -86,10 +128,11 @@ class ClientConfig:
             timeout=httpx.Timeout(seconds, connect=min(10.0, seconds)),
             audio_timeout=httpx.Timeout(audio, connect=min(10.0, seconds)),
             retry=replace(self.retry, max_retries=retries, deadline=seconds),
+            max_concurrency=self.max_concurrency if max_concurrency is None else _check_concurrency(max_concurrency),
         )
 
-    def beneath(self, headers: Mapping[str, str]) -> ClientConfig:
-        """This config with ``headers`` (an ``http_client``'s own) added under its headers, which win."""
+    def with_base_headers(self, headers: Mapping[str, str]) -> ClientConfig:
+        """This config with ``headers`` (an ``http_client``'s own) beneath its own, which win where both set one."""
         return replace(self, headers=merge_headers(headers, self.headers))
 
     @property
@@ -108,6 +151,17 @@ class ClientConfig:
             context.verify_mode = ssl.CERT_NONE
             return context
         return self.verify
+
+
+class NoCookies(http.cookiejar.CookieJar):
+    """The client's cookie jar: it keeps none.
+
+    The Speak API and its storage authenticate with a bearer token and presigned URLs and set
+    no cookie; reading every answer's headers for cookies would cost about 13 µs a call.
+    """
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        return None
 
 
 def merge_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:
@@ -135,6 +189,12 @@ def environment_proxy(url: str) -> str | None:
 def _check_limits(timeout: float, audio_timeout: float, max_retries: int) -> None:
     if timeout <= 0 or audio_timeout <= 0 or max_retries < 0:
         raise DaisysInputError("timeout and audio_timeout must be positive and max_retries not negative.")
+
+
+def _check_concurrency(max_concurrency: object) -> int:
+    if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
+        raise DaisysInputError(f"max_concurrency must be a whole number of at least 1, not {max_concurrency!r}.")
+    return max_concurrency
 
 
 def ssl_context(verify: Verify) -> bool | ssl.SSLContext:

@@ -16,9 +16,6 @@ import httpx
 from .._fork import forget_after_fork
 from .._synchronization import AsyncSemaphore
 
-DEFAULT_MAX_CONCURRENCY = 64
-"""Requests open at once by default: past about this many, httpcore's pool costs more CPU a request."""
-
 
 class AsyncLimitTransport(httpx.AsyncBaseTransport):
     """At most ``limit`` requests open at once through ``inner``: from sending one until its body is closed.

@@ -66,8 +66,8 @@ STALL_PROBE = 0.05
 """Seconds a reader listens, at least, before it takes the worker for silent (``stall_timeout``)."""
 
 
-class AsyncWorkers(Protocol):
-    """What a session needs of its client: a voice's model, and a worker URL for a model."""
+class AsyncSessionClient(Protocol):
+    """The client as a session sees it (a protocol, met by `AsyncClient`): a voice's model, a worker URL for a model."""
 
     async def get_voice(self, voice_id: str) -> VoiceInfo: ...
 
@@ -94,7 +94,7 @@ class AsyncWebsocket:
 
     def __init__(
         self,
-        client: AsyncWorkers,
+        client: AsyncSessionClient,
         model: str | None = None,
         voice_id: str | None = None,
         *,

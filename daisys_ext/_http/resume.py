@@ -10,9 +10,9 @@ bytes already kept; another one means starting over, which only a consumer that 
 back what it has (a file, memory) can do. Without a known length there is nothing to
 check a continuation against, so the download starts over instead.
 
-Resumes are bounded by the call's deadline and by the client's retries: a cut that came
-after new bytes resumes at once; ``max_retries`` cuts in a row with no byte between them
-end the download.
+Resumes are bounded in time and by the client's retries: a download never goes longer than
+``audio_timeout`` without a byte, resumes included; a cut that came after new bytes resumes
+at once; ``max_retries`` cuts in a row with no byte between them end the download.
 """
 
 from __future__ import annotations
@@ -59,14 +59,16 @@ def _length(value: str | None) -> int | None:
 class Download:
     """One download's progress: what it asks for next, whether each answer joins, and when to give up.
 
-    ``what`` names the download in errors ("take t-1's audio"); ``deadline`` is the
-    monotonic time after which no resume starts (None: no limit).
+    ``what`` names the download in errors ("take t-1"); ``window`` is the most seconds it
+    may go without a byte (the audio timeout): no resume starts later than that after the
+    last one (None: no limit).
     """
 
-    def __init__(self, what: str, policy: RetryPolicy, deadline: float | None) -> None:
+    def __init__(self, what: str, policy: RetryPolicy, window: float | None) -> None:
         self.what = what
         self.policy = policy
-        self.deadline = deadline
+        self.window = window
+        self._last_byte = time.monotonic()
         self.received = 0
         """Bytes of the object taken so far (after any skip)."""
         self.total: int | None = None
@@ -154,6 +156,7 @@ class Download:
         """``size`` more bytes of the object were taken."""
         self.received += size
         self._taken += size
+        self._last_byte = time.monotonic()
 
     def check_complete(self) -> None:
         """At the end of a body: a known length must have been reached, else the typed error is raised."""
@@ -186,11 +189,18 @@ class Download:
         if not self.policy.max_retries or self._cuts > self.policy.max_retries:
             return None
         delay = self.policy.backoff(self._cuts - 1) if self._cuts else 0.0
-        if self.deadline is not None and time.monotonic() + delay >= self.deadline:
+        deadline = self.deadline
+        if deadline is not None and time.monotonic() + delay >= deadline:
             return None
         self.resumes += 1
         return delay
 
+    @property
+    def deadline(self) -> float | None:
+        """The monotonic time after which no resume starts: ``window`` after the last byte (None: no limit)."""
+        return None if self.window is None else self._last_byte + self.window
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None: no limit), for clipping a resumed request's timeouts."""
-        return None if self.deadline is None else max(self.deadline - time.monotonic(), 0.001)
+        deadline = self.deadline
+        return None if deadline is None else max(deadline - time.monotonic(), 0.001)

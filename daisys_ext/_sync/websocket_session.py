@@ -67,8 +67,8 @@ STALL_PROBE = 0.05
 """Seconds a reader listens, at least, before it takes the worker for silent (``stall_timeout``)."""
 
 
-class Workers(Protocol):
-    """What a session needs of its client: a voice's model, and a worker URL for a model."""
+class SessionClient(Protocol):
+    """The client as a session sees it (a protocol, met by `Client`): a voice's model, a worker URL for a model."""
 
     def get_voice(self, voice_id: str) -> VoiceInfo: ...
 
@@ -95,7 +95,7 @@ class Websocket:
 
     def __init__(
         self,
-        client: Workers,
+        client: SessionClient,
         model: str | None = None,
         voice_id: str | None = None,
         *,

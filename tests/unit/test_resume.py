@@ -163,10 +163,16 @@ def test_no_resume_with_max_retries_zero() -> None:
 
 
 def test_no_resume_past_the_deadline() -> None:
-    download = Download("take t-1", RetryPolicy(), time.monotonic() - 1)
+    """A download never goes longer than its window (the audio timeout) without a byte, resumes included."""
+    download = Download("take t-1", RetryPolicy(), 0.0)
     download.answer(200, whole())
     download.got(10)
     assert download.after_cut() is None
-    soon = Download("take t-1", RetryPolicy(), time.monotonic() + 30)
+    soon = Download("take t-1", RetryPolicy(), 30)
     remaining = soon.remaining()
     assert remaining is not None and 29 < remaining <= 30
+    before = soon.deadline
+    time.sleep(0.01)
+    soon.got(1)  # a byte moves the deadline on
+    assert before is not None and soon.deadline is not None and soon.deadline > before
+    assert Download("take t-1", RetryPolicy(), None).remaining() is None
