@@ -4,6 +4,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed-stamp
+# The agent frameworks (Pipecat, LiveKit Agents) are heavy (~1 GB with numba and onnxruntime): they get a
+# virtual environment of their own, so the core dev install stays small. `make test` runs their tests there.
+AVENV  := .venv-agents
+ABIN   := $(abspath $(AVENV))/bin
+ASTAMP := $(AVENV)/.installed-stamp
 PKG    := generated/daisys_speak_api
 GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path openapi.json --meta none \
           --config generator/config.yaml --custom-template-path generator/templates \
@@ -11,7 +16,7 @@ GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path open
 
 .PHONY: setup test lint regen unasync check-generated fetch-spec demo clean record record-live soak bench
 
-setup: $(STAMP)
+setup: $(STAMP) $(ASTAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (the generated client uses StrEnum); set PYTHON=python3.11")'
@@ -20,12 +25,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+$(ASTAMP): pyproject.toml
+	$(PYTHON) -m venv $(AVENV)
+	$(ABIN)/python -m pip install --quiet --upgrade pip
+	$(ABIN)/python -m pip install --quiet -e '.[test,pipecat,livekit]' 'mypy>=1.11'
+	touch $@
+
+# The main suite in .venv (tests/integrations/agents is left out there: its frameworks live in .venv-agents),
+# then the agent frameworks' tests in .venv-agents (DAISYS_AGENTS=1: a missing framework is an error there).
 test: setup
 	$(BIN)/python -m pytest
+	DAISYS_AGENTS=1 $(ABIN)/python -m pytest tests/integrations/agents
 
+# daisys_ext/integrations is checked twice: in .venv (the frameworks absent, as a core install sees it) and in
+# .venv-agents against the frameworks' own types.
 lint: setup
 	$(BIN)/ruff check daisys_ext tests scripts
 	$(BIN)/mypy --strict daisys_ext
+	$(ABIN)/mypy --strict daisys_ext/integrations
 
 # Rewrites generated/ from openapi.json; running it twice gives byte-identical output.
 regen: setup
@@ -63,7 +80,7 @@ soak: setup
 # This client against the official SDK and the floor, side by side in one table (prints figures, asserts nothing;
 # see BENCHMARKS.md). About 6 minutes; `make bench BENCH_ARGS=--quick` runs in under one.
 bench: setup
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(ABIN)/python scripts/bench.py $(BENCH_ARGS)
 
 # Re-records every cassette (tests/cassettes) against a local emulator, then replays them all as CI does.
 CASSETTES := tests/cassettes
@@ -83,4 +100,4 @@ record-live: setup
 	$(BIN)/python -m pytest -q $(CASSETTES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(AVENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
