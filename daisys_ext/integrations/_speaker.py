@@ -149,6 +149,7 @@ class Speaker:
         self._sessions: Sessions | None = None
         self._retired: list[Sessions] = []  # of another model, after a change of voice
         self._starting = asyncio.Lock()
+        self._pending: tuple[str | None, str | None] | None = None  # a voice change, made before the next sentence
 
     @property
     def client(self) -> AsyncClient:
@@ -159,7 +160,10 @@ class Speaker:
         return self._client
 
     async def start(self) -> Sessions:
-        """Choose the voice (if none was given) and open the sessions; the sessions in use."""
+        """Choose the voice (if none was given) and open the sessions; the sessions in use.
+
+        A voice change asked for with `set_voice` is made here, before the next sentence.
+        """
         async with self._starting:
             if self._sessions is None:
                 await self._choose(self.voice_id, self.model)
@@ -167,6 +171,15 @@ class Speaker:
                 sessions = Sessions(self.client, self.model)
                 await sessions.open()
                 self._sessions = sessions
+            if self._pending is not None:
+                (voice_id, model), self._pending = self._pending, None
+                await self._choose(voice_id, model)
+                if self._sessions.model != self.model:  # that model's worker: new sessions
+                    assert self.model is not None
+                    sessions = Sessions(self.client, self.model)
+                    await sessions.open()
+                    self._retired.append(self._sessions)  # open for the sentences already sent to it
+                    self._sessions = sessions
             return self._sessions
 
     async def _choose(self, voice_id: str | None, model: str | None) -> None:
@@ -176,24 +189,21 @@ class Speaker:
             log.info("speaking with voice %s (%s), the newest ready voice%s", voice.name, voice.voice_id, of)
             self.voice_id, self.model = voice.voice_id, voice.model
         else:
-            self.voice_id = voice_id
-            self.model = (await self.client.get_voice(voice_id)).model if model is None else model
+            model = (await self.client.get_voice(voice_id)).model if model is None else model
+            self.voice_id, self.model = voice_id, model
 
-    async def change_voice(self, voice_id: str | None = None, model: str | None = None) -> None:
+    def set_voice(self, voice_id: str | None = None, model: str | None = None) -> None:
         """Speak with another voice (or the newest ready voice of ``model``) from the next sentence on.
 
         A voice of another model needs that model's worker: new sessions are opened, and the old ones
         stay open for the sentences already sent to them until the speaker closes.
         """
-        async with self._starting:
-            await self._choose(voice_id, model)
-            old = self._sessions
-            if old is not None and old.model != self.model:
-                assert self.model is not None
-                sessions = Sessions(self.client, self.model)
-                await sessions.open()
-                self._sessions = sessions
-                self._retired.append(old)
+        self._pending = (voice_id, model)
+
+    async def change_voice(self, voice_id: str | None = None, model: str | None = None) -> None:
+        """`set_voice`, made now (its errors raised here)."""
+        self.set_voice(voice_id, model)
+        await self.start()
 
     def settings(self) -> TakeSettings:
         """The settings a sentence given now is spoken with."""
