@@ -18,12 +18,15 @@ with no SDK (polling every 10 ms where it polls), or the emulator's own generati
    websocket in parts and chunks mode.
 4. Client CPU per `get_take` call (time.process_time of the client process) on loopback.
 5. Many takes generated, waited for and downloaded: wall time and HTTP requests.
+6. Agent frameworks (scripts/bench_agents.py, in .venv-agents): a sentence's last token to its first audio
+   out of Pipecat's `DaisysTTSService` and LiveKit's `TTS`, against our own `stream_text`.
+7. Agent frameworks: the next turn's first audio after an interruption, against a fresh turn.
 
 The full run ends with where ours' CPU per call goes: ours' layers (event hooks, auth flow, retry
 transport, the generated function, model parsing) added one at a time to a bare httpx client, and a
 cProfile by area. `--quick` (fewer rounds, calls and takes, no profile) runs in under a minute.
 
-Run: .venv/bin/python scripts/bench.py [--quick] [--rounds N] [--profile | --no-profile]
+Run: .venv-agents/bin/python scripts/bench.py [--quick] [--rounds N] [--profile | --no-profile] [--only agents]
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class Plan:
     many_takes: int
     many_contenders: tuple[str, ...]
     profile: bool
+    agent_rounds: int = 5
 
 
 QUICK = Plan(
@@ -90,6 +94,7 @@ QUICK = Plan(
     many_takes=24,
     many_contenders=("ours-sync", "ours-async", "official-async", "official-batch"),
     profile=False,
+    agent_rounds=2,
 )
 FULL = Plan(
     stream_rounds=7,
@@ -503,6 +508,66 @@ def many_section(setup: Setup, plan: Plan) -> Section:
     return section
 
 
+AGENT_CONTENDERS = {
+    "ours": "ours: AsyncWebsocket.stream_text",
+    "pipecat": "Pipecat: DaisysTTSService",
+    "livekit": "LiveKit: TTS.stream()",
+}
+
+
+def agent_sections(setup: Setup, plan: Plan) -> list[Section]:
+    """Sections 6 and 7: each framework's service against our own stream_text, one fresh interpreter per round."""
+    results: dict[str, list[dict[str, float]]] = {c: [] for c in AGENT_CONTENDERS}
+    for r, contender in rounds(tuple(AGENT_CONTENDERS), plan.agent_rounds):
+        progress(f"agents round {r + 1}/{plan.agent_rounds}: {contender}")
+        job = {**setup.job("agents", contender), "take_seconds": TAKE_SECONDS}
+        args = [sys.executable, str(HERE / "bench_agents.py"), json.dumps(job)]
+        done = subprocess.run(args, capture_output=True, text=True, env=ENV, timeout=300, cwd=HERE.parent)
+        if done.returncode != 0:
+            print(f"  ! agents {contender} failed:\n{done.stderr.strip()[-1500:]}", file=sys.stderr)
+            continue
+        results[contender].append(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    def values(contender: str, key: str) -> list[float]:
+        return _ms([result.get(key) for result in results[contender]])
+
+    first = Section("6. Agent frameworks: a sentence's last token to its first audio out, ms", "vs ours")
+    reference = Row(AGENT_CONTENDERS["ours"], values("ours", "sentence"), "ms")
+    first.rows.append(reference)
+    for contender in ("pipecat", "livekit"):
+        row = Row(AGENT_CONTENDERS[contender], values(contender, "sentence"), "ms", goal="<= ours + 5 ms")
+        if row.median is not None and reference.median is not None:
+            row.met = row.median <= reference.median + 5
+            row.note = f"{row.median - reference.median:+.1f} ms against ours"
+        first.rows.append(row)
+    _with_ratios(first.rows, reference)
+    first.notes.append(
+        "Both sentence cutters need the token after a sentence's end: it follows at once. The emulator's own time to a"
+        f" take's first audio ({TAKE_SECONDS} s takes) is in every row."
+    )
+
+    second = Section("7. Agent frameworks: the next turn's first audio after an interruption, ms", "vs fresh")
+    for contender, label in AGENT_CONTENDERS.items():
+        fresh = Row(f"{label}: a fresh turn", values(contender, "fresh"), "ms")
+        after = Row(f"{label}: right after an interruption", values(contender, "after_interrupt"), "ms")
+        if contender != "ours":
+            after.goal = "<= fresh + 50 ms"
+        if after.median is not None and fresh.median is not None:
+            after.ratio = after.median / fresh.median if fresh.median else None
+            after.note = f"{after.median - fresh.median:+.0f} ms against a fresh turn"
+            if contender != "ours":
+                after.met = after.median <= fresh.median + 50
+        second.rows += [fresh, after]
+    closing = Row("LiveKit: aclose() in the middle of a stream", values("livekit", "aclose"), "ms", goal="<= 100 ms")
+    closing.met = closing.median is not None and closing.median <= 100
+    second.rows.append(closing)
+    second.notes.append(
+        "ours: stream_text left early keeps the connection, and its queued takes delay the next turn; the services"
+        " move to a spare connection opened beforehand."
+    )
+    return [first, second]
+
+
 def breakdown(setup: Setup, contender: str, calls: int) -> str:
     """Where ours' CPU per get_take goes: its layers added one at a time to bare httpx, and a cProfile by area."""
     progress(f"profiling {NAMES[contender]}: get_take")
@@ -549,6 +614,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=None,
         help="end with a profile of ours' get_take, both flavours (default: in the full run only)",
     )
+    parser.add_argument("--only", choices=["agents"], help="run only these sections (agents: sections 6 and 7)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.rounds:
@@ -566,11 +632,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     host = Host(TAKE_SECONDS)
     try:
         setup = prepare(host)
-        sections = stream_sections(host, setup, plan, TAKE_SECONDS)
-        sections.insert(2, sweep_section(host, setup, plan))
-        cpu = cpu_section(setup, plan)
-        sections += [cpu, many_section(setup, plan)]
-        if plan.profile:
+        sections = []
+        if args.only is None:
+            sections = stream_sections(host, setup, plan, TAKE_SECONDS)
+            sections.insert(2, sweep_section(host, setup, plan))
+            cpu = cpu_section(setup, plan)
+            sections += [cpu, many_section(setup, plan)]
+        sections += agent_sections(setup, plan)
+        if plan.profile and args.only is None:
             profiles = [
                 breakdown(setup, contender, min(plan.cpu_calls, 500)) for contender in ("ours-sync", "ours-async")
             ]
