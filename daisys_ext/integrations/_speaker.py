@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from daisys_speak_api.models import Status, StreamMode, StreamOptions
 
 from .._async.websocket_session import AsyncWebsocket
-from .._audio.wav import parse_wav_header
+from .._audio.wav import WavError, WavFormat, parse_wav_header
 from .._errors import DaisysError, DaisysTakeGenerateError, DaisysWebsocketStreamError
 from ._turns import DEFAULT_AHEAD, Sentence, Turn
 from ._voices import newest_ready_voice
@@ -266,8 +266,11 @@ class SpokenTurn:
         while (event := await self._events.get()) is not None:
             yield event
 
-    async def interrupt(self) -> None:
-        """Stop the turn; drop the connection if takes are still queued on it (within a few milliseconds)."""
+    async def interrupt(self, *, drop_queued: bool = True) -> None:
+        """Stop the turn; drop the connection if takes are still queued on it (within a few milliseconds).
+
+        ``drop_queued=False`` leaves the connection as it is (the speaker is about to close anyway).
+        """
         dropped = self.turn.interrupt()
         self._wake()
         if self._pump is not None:
@@ -275,7 +278,7 @@ class SpokenTurn:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pump
         self._events.put_nowait(None)
-        for sentence in dropped:
+        for sentence in dropped if drop_queued else ():
             sessions, ws = self._sessions[sentence.index], sentence.session
             if ws is sessions.current and isinstance(ws, AsyncWebsocket) and sentence.request_id in ws.in_flight:
                 await sessions.replace()  # its take (and any after it) would delay the next turn
@@ -320,6 +323,8 @@ class SpokenTurn:
                     continue
                 await self._hear(sentence)
                 await self._send_allowed()
+        except Exception:  # a bug here must not pass silently: the turn ends short, and says why in the log
+            log.exception("a turn stopped before its end")
         finally:
             self._events.put_nowait(None)
 
@@ -337,7 +342,7 @@ class SpokenTurn:
                     if take is not None:
                         status = take.status
                     if header:
-                        wav = parse_wav_header(header)
+                        wav = _format(header)
                         rate, block = wav.sample_rate, wav.block_align
                         if (wav.channels, wav.bits_per_sample) != (1, 16):
                             raise DaisysWebsocketStreamError(f"Expected 16-bit mono audio, got {wav}")
@@ -350,3 +355,11 @@ class SpokenTurn:
                 error = exc
         self.turn.finished(sentence, failed=error is not None)
         self._events.put_nowait(TurnEnd(sentence, rate, error))
+
+
+def _format(header: bytes) -> WavFormat:
+    """A part's audio format, from its WAV header; a header that cannot be read breaks the request's stream."""
+    try:
+        return parse_wav_header(header)
+    except WavError as exc:
+        raise DaisysWebsocketStreamError(f"A part's WAV header cannot be read: {exc}") from exc

@@ -107,7 +107,7 @@ class DaisysTTSService(WebsocketTTSService):
         await super()._disconnect()  # type: ignore[no-untyped-call]
         for turn, reader in list(self._turns.values()):
             reader.cancel()
-            await turn.interrupt()
+            await turn.interrupt(drop_queued=False)  # the sessions close next
         self._turns.clear()
         await self._disconnect_websocket()
 
@@ -129,6 +129,15 @@ class DaisysTTSService(WebsocketTTSService):
         """Not used: each turn reads its own requests' audio from our session."""
 
     # -- speaking ----------------------------------------------------------------------------------------
+
+    async def on_turn_context_created(self, context_id: str) -> None:
+        """A reply begins: its turn (and the task that plays it) is made now, before its first sentence."""
+        await super().on_turn_context_created(context_id)
+        for stale in [c for c, (turn, _) in self._turns.items() if not turn.turn.sentences]:
+            turn, reader = self._turns.pop(stale)  # a reply that never spoke (no context of Pipecat's to end it)
+            reader.cancel()
+            await turn.interrupt(drop_queued=False)
+        self._turn(context_id)
 
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame | None, None]:
         """Send one sentence of the turn of ``context_id``; its audio arrives in that context later."""
