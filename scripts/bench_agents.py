@@ -4,8 +4,8 @@ Usage: python scripts/bench_agents.py '{"contender": "ours"|"pipecat"|"livekit",
 "password": ..., "voice_id": ..., "take_seconds": ...}'; prints one JSON line of seconds:
 
 - ``sentence``: from the token that completes a sentence (with the next token right behind it, as both
-  sentence cutters need) to the first audio out: of our own ``stream_text``, of Pipecat's pipeline with
-  ``DaisysTTSService``, of LiveKit's ``SynthesizeStream``.
+  sentence cutters need; the rest at the model's pace, a token every 10 ms) to the first audio out: of our
+  own ``stream_text``, of Pipecat's pipeline with ``DaisysTTSService``, of LiveKit's ``SynthesizeStream``.
 - ``fresh``: a one-sentence turn on a warm, idle service: from its last token to its first audio.
 - ``after_interrupt``: the same turn right after a three-sentence turn was interrupted at its first audio
   (``stream_text`` left early; Pipecat's ``InterruptionFrame``; LiveKit's ``aclose()``).
@@ -46,22 +46,24 @@ now = time.perf_counter
 async def ours(client: AsyncClient, voice_id: str, idle: float) -> dict[str, float]:
     async with client.websocket(voice_id=voice_id) as ws:
 
-        async def first_audio(text: AsyncIterator[str]) -> float:
+        async def first_audio(text: AsyncIterator[str], *, interrupt: bool = False) -> float:
+            """When the first audio came; the rest is heard to the end, unless the listener interrupts there."""
+            first = None
             async for _ in ws.stream_text(text):
-                return now()  # leaving early stops the rest
-            raise RuntimeError("no audio")
+                first = first or now()
+                if interrupt:
+                    break  # leaving early stops the rest
+            if first is None:
+                raise RuntimeError("no audio")
+            return first
 
-        await first_audio(written("Warm up.", ""))
-        await asyncio.sleep(idle)
+        await first_audio(written("Warm up", ""))
         marks: dict[str, float] = {}
-        sentence = await first_audio(written(FIRST, NEXT + REST, marks))
-        sentence -= marks["t0"]
-        await asyncio.sleep(idle * 3)  # the worker finishes what the early exit left queued
+        sentence = await first_audio(written(FIRST, NEXT + REST, marks)) - marks["t0"]
+        await asyncio.sleep(idle)
         fresh = await first_audio(written(TURN, "", marks)) - marks["t0"]
         await asyncio.sleep(idle)
-        await first_audio(
-            written(LONG.removesuffix("."), "")
-        )  # interrupted at its first audio: its other sentences stay queued
+        await first_audio(written(LONG.removesuffix("."), ""), interrupt=True)  # its other sentences stay queued
         after = await first_audio(written(TURN, "", marks)) - marks["t0"]
     return {"sentence": sentence, "fresh": fresh, "after_interrupt": after}
 
@@ -74,7 +76,9 @@ async def written(sentence: str, after: str, marks: dict[str, float] | None = No
     if marks is not None:
         marks["t0"] = now()
     yield END
-    for token in tokens(after):
+    for i, token in enumerate(tokens(after)):
+        if i:
+            await asyncio.sleep(PACE)  # the next token right behind the sentence's end, then the model's pace
         yield token
 
 
@@ -135,10 +139,20 @@ async def pipecat(client: AsyncClient, voice_id: str, idle: float) -> dict[str, 
             await worker.queue_frame(LLMTextFrame(token))
             await asyncio.sleep(PACE)
         t0 = now()
-        await worker.queue_frames([LLMTextFrame(END), *(LLMTextFrame(t) for t in tokens(after))])
-        if end:
-            await worker.queue_frame(LLMFullResponseEndFrame())
-        return (await audio.get())[0] - t0
+        rest = tokens(after)
+        await worker.queue_frames([LLMTextFrame(END), *(LLMTextFrame(t) for t in rest[:1])])
+
+        async def write_on() -> None:  # the model goes on writing at its pace
+            for token in rest[1:]:
+                await asyncio.sleep(PACE)
+                await worker.queue_frame(LLMTextFrame(token))
+            if end:
+                await worker.queue_frame(LLMFullResponseEndFrame())
+
+        writing = asyncio.create_task(write_on())
+        first = (await audio.get())[0] - t0
+        await writing
+        return first
 
     await turn("Warm up", "")
     await asyncio.sleep(idle)
@@ -174,12 +188,21 @@ async def livekit(client: AsyncClient, voice_id: str, idle: float) -> dict[str, 
                 stream.push_text(token)
                 await asyncio.sleep(PACE)
             t0 = now()
+            rest = tokens(after)
             stream.push_text(END)
-            for token in tokens(after):
+            for token in rest[:1]:
                 stream.push_text(token)
-            stream.end_input()
+
+            async def write_on() -> None:  # the model goes on writing at its pace
+                for token in rest[1:]:
+                    await asyncio.sleep(PACE)
+                    stream.push_text(token)
+                stream.end_input()
+
+            writing = asyncio.create_task(write_on())
             await anext(aiter(stream))
             latency = now() - t0
+            await writing
             if close:
                 async for _ in stream:
                     pass

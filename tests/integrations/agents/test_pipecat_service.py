@@ -144,6 +144,9 @@ async def test_an_interruption_stops_the_turn_and_the_next_turn_is_not_delayed_b
     assert audio_of(down[:cut], interrupted)  # it had begun speaking
     assert not audio_of(down[cut:], interrupted)  # and nothing of it after the interruption
     assert not any(isinstance(f, TTSStoppedFrame) and f.context_id == interrupted for f in down)
+    # What the conversation keeps of the interrupted reply: the sentence that was being spoken, not the rest.
+    spoken = [f.text for f in down if isinstance(f, TTSTextFrame) and f.context_id == interrupted]
+    assert spoken == SENTENCES[:1]
     next_context = requests[-1][1]
     assert next_context != interrupted
     takes = await sentence_takes(aclient)
