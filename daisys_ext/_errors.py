@@ -39,6 +39,10 @@ class DaisysConnectionError(DaisysError, httpx.TransportError):
     """The service could not be reached, or the connection broke, after the retries the client allows."""
 
 
+class DaisysTokenStoreError(DaisysError):
+    """A shared token store (``FileTokenStore``, ``RedisTokenStore``) could not be reached, read, or locked in time."""
+
+
 class DaisysTimeoutError(DaisysError, TimeoutError):
     """A call or a wait ran past its deadline; ``last`` holds the last states seen, if any."""
 
@@ -55,6 +59,7 @@ class DaisysHTTPError(DaisysError, HTTPStatusError):
 
     @property
     def status_code(self) -> int:
+        """The HTTP status of the error answer."""
         return self.response.status_code
 
     @property
@@ -76,6 +81,7 @@ class DaisysValidationError(DaisysHTTPError):
 
     @property
     def errors(self) -> HTTPValidationError | None:
+        """The 422 answer parsed as the service's validation errors, or None when it has another shape."""
         from daisys_speak_api.models import HTTPValidationError
 
         try:

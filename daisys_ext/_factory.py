@@ -19,7 +19,7 @@ class DaisysAPI:
     after a password login, logged out) when the block ends. ``get_client()`` and
     ``get_async_client()`` hand one over for the caller to close. Missing arguments come
     from ``DAISYS_EMAIL``, ``DAISYS_PASSWORD``, ``DAISYS_API_URL`` and ``DAISYS_AUTH_URL``.
-    Other options go to the client (``timeout=``, ``proxy=``, ...); ``http_client`` is
+    Other options go to the client (``timeout=``, ``proxy=``, ``token_store=``, ...); ``http_client`` is
     used by ``get_client`` and ``async_http_client`` by ``get_async_client``.
     """
 

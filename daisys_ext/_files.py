@@ -44,6 +44,16 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         raise
 
 
+@contextlib.contextmanager
+def output_file(file: str | os.PathLike[str] | BinaryIO) -> Iterator[BinaryIO]:
+    """Where audio is written: a path opens atomically (see `atomic_file`); a file object is used as it is."""
+    if isinstance(file, str | os.PathLike):
+        with atomic_file(file) as out:
+            yield out
+    else:
+        yield file
+
+
 def mapped(path: str | os.PathLike[str]) -> memoryview:
     """A read-only, memory-mapped view of a finished file: bytes-like without reading it into memory."""
     with open(path, "rb") as handle:
@@ -79,11 +89,10 @@ class AudioSink:
         self._start = 0
 
     def __enter__(self) -> AudioSink:
-        if isinstance(self._file, str | os.PathLike):
-            self._out = self._stack.enter_context(atomic_file(self._file))
-        elif self._file is not None:
-            self._out = self._file
-            self._start = self._file.tell() if self._file.seekable() else 0
+        if self._file is not None:
+            self._out = self._stack.enter_context(output_file(self._file))
+            if not isinstance(self._file, str | os.PathLike):
+                self._start = self._file.tell() if self._file.seekable() else 0
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -4,7 +4,8 @@ Each worker loops: list takes, generate a take and wait for it, download its aud
 back whole, delete the take. One websocket session per client streams takes (`ws.speak`) in a loop beside them.
 The emulator runs in a process of its own (this script, run with `--emulator`: the knobs of
 `python -m daisys_ext.testing`, plus a control channel on stdin: `set NAME JSON` changes a knob while it runs,
-`report` prints what its request log says as one JSON line), with access tokens living 2 s, 20 % of product
+`report` prints what its request log says as one JSON line), with access tokens living 2 s and single-use refresh
+tokens (--rotate-refresh-tokens), 20 % of product
 requests failing (503 in the first half, 429 with Retry-After in the second), a few ms of latency, websocket
 frames shuffled and a connection drop after every websocket request.
 
@@ -12,6 +13,7 @@ Prints figures, never asserts timings; the last line is JSON. Exits non-zero onl
 incomplete WAV file, an Authorization header sent to storage.
 
 Run: SOAK_S=60 .venv/bin/python scripts/soak.py   (or: make soak)
+Fleet mode: FLEET=16 (make soak FLEET=16) runs scripts/soak_fleet.py instead: processes sharing one login.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ EMULATOR_KNOBS = [
     "--ws-shuffle-window", "4",
     "--ws-drop-after", "1",
     "--seed", "7",
+    "--rotate-refresh-tokens",
 ]  # fmt: skip
 SECOND_HALF = {"fail_status": 429}  # Retry-After (--retry-after) goes with every fault, 503 or 429
 RETRYABLE = frozenset({429, 502, 503, 504})
@@ -725,6 +728,10 @@ def summary(
 def main(argv: Sequence[str]) -> int:
     if argv[:1] == ["--emulator"]:
         return serve_emulator(argv[1:])
+    if os.environ.get("FLEET"):  # make soak FLEET=16: many processes sharing one login (scripts/soak_fleet.py)
+        import soak_fleet
+
+        return soak_fleet.main(argv)
     result = soak(float(os.environ.get("SOAK_S", "60")))
     print(json.dumps(result, sort_keys=True), flush=True)
     return 1 if result["correctness_failures"] else 0

@@ -33,9 +33,10 @@ from .._http.presigned import PresignedCache, is_presigned, same_origin, storage
 from .._http.tokens import Tokens
 from .._http.waiting import PollSchedule, WaitTracker, batches
 from .._logging import redact_logs
-from .._synchronization import async_call, async_choose_callback, async_run_blocking, async_sleep
+from .._synchronization import async_call, async_choose_callback, async_sleep
 from .auth import AsyncDaisysAuth
 from .hooks import event_hooks
+from .shared_tokens import AsyncSharedTokens
 from .transports import AsyncClientTransport, AsyncLazyTransport, AsyncRetryTransport
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from .._audio.frames import FrameDecoder
     from .._audio.playback import AudioOutput, PlayAlong
     from .._bodies import Prosody, UserData
+    from .._http.token_store import TokenStore
     from .websocket_session import AsyncWebsocket
 
 logger = logging.getLogger("daisys_ext")
@@ -73,6 +75,12 @@ class AsyncClient(TokenAttributes):
     connections alike. ``http_client`` sends through a configured ``httpx.AsyncClient`` of
     your own (its pool, proxy, TLS, event hooks, and its headers on API requests), which you
     close; this client still adds its auth, retries and hooks around it.
+
+    ``token_store`` (a ``FileTokenStore``, a ``RedisTokenStore`` or your own ``TokenStore``)
+    shares one login among many processes: the client starts from the stored tokens, and a
+    login or refresh happens once for all of them, under the store's lock. With a store,
+    ``close()`` does not revoke the shared tokens, and the client can be pickled (its
+    configuration and store, never a password or token) to be sent to another process.
     """
 
     def __init__(
@@ -95,6 +103,7 @@ class AsyncClient(TokenAttributes):
         verify: Verify = True,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        token_store: TokenStore | None = None,
     ) -> None:
         redact_logs()
         config = ClientConfig.resolve(
@@ -124,19 +133,27 @@ class AsyncClient(TokenAttributes):
             config = config.beneath(http_client.headers)  # its own headers go with API requests too
             pool: httpx.AsyncBaseTransport = AsyncClientTransport(http_client)
         else:
-            pool = transport or AsyncLazyTransport(
-                lambda: httpx.AsyncHTTPTransport(proxy=config.proxy, verify=config.verify)
-            )
-        self._setup(config, tokens, pool, owns_pool=True)
+            pool = transport or _own_pool(config)
+        self._setup(config, tokens, pool, owns_pool=True, store=token_store)
 
-    def _setup(self, config: ClientConfig, tokens: Tokens, pool: httpx.AsyncBaseTransport, *, owns_pool: bool) -> None:
+    def _setup(
+        self,
+        config: ClientConfig,
+        tokens: Tokens,
+        pool: httpx.AsyncBaseTransport,
+        *,
+        owns_pool: bool,
+        store: TokenStore | None = None,
+    ) -> None:
         self._config = config
         self._tokens = tokens
         self._pool = pool
         self._is_copy = not owns_pool
+        self._shared = AsyncSharedTokens(store, tokens, config.timeout.read or 30.0)
+        auth = AsyncDaisysAuth(tokens, config.public_paths, config.timeout.as_dict(), config.headers, self._shared)
         self._http = httpx.AsyncClient(
             base_url=config.product_url,
-            auth=AsyncDaisysAuth(tokens, config.public_paths, config.timeout.as_dict(), config.headers),
+            auth=auth,
             headers=dict(config.headers),
             timeout=config.timeout,
             transport=AsyncRetryTransport(pool, config.retry, owns_inner=owns_pool),
@@ -156,8 +173,35 @@ class AsyncClient(TokenAttributes):
         """
         copy = AsyncClient.__new__(AsyncClient)
         config = self._config.with_options(timeout=timeout, audio_timeout=audio_timeout, max_retries=max_retries)
-        copy._setup(config, self._tokens, self._pool, owns_pool=False)
+        copy._setup(config, self._tokens, self._pool, owns_pool=False, store=self._shared.store)
         return copy
+
+    @property
+    def token_store(self) -> TokenStore | None:
+        """The store this client shares its tokens through, if any."""
+        return self._shared.store
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its configuration, email and token store: no password and no token travel.
+
+        Celery, Ray and multiprocessing send their arguments as pickles; the client made from
+        one gets its tokens from the store. Without a store there is nothing to get them
+        from, so such a client refuses to be pickled.
+        """
+        if self._shared.store is None:
+            raise DaisysInputError(
+                f"{type(self).__name__} without a token_store cannot be pickled: its password and tokens would travel "
+                "in the pickle. Give it token_store=FileTokenStore(...) or RedisTokenStore(...), or make the client "
+                "in the process that uses it."
+            )
+        if not isinstance(self._pool, AsyncLazyTransport):
+            raise DaisysInputError(
+                f"{type(self).__name__} with an http_client or transport of its own cannot be pickled: make it in the "
+                "process that uses it."
+            )
+        if self._config.proxy and "@" in self._config.proxy:
+            raise DaisysInputError(f"{type(self).__name__} with a proxy password cannot be pickled.")
+        return (_from_pickle, (self._config, self._tokens.email, self._shared.store))
 
     @property
     def _api(self) -> AuthenticatedClient:
@@ -185,32 +229,40 @@ class AsyncClient(TokenAttributes):
             return cast(R, done.value)
 
     async def login(self, email: str | None = None, password: str | None = None) -> bool:
-        """Log in with the given (or the client's) email and password; True when logged in."""
+        """Log in with the given (or the client's) email and password; True when logged in (stored, with a store)."""
         if email is not None:
             self._tokens.email = email
         if password is not None:
             self._tokens.password = password
-        await self._run(self._tokens.login())
+        async with self._shared.exchange():
+            await self._run(self._tokens.login())
         return True
 
     async def login_refresh(self) -> bool | None:
         """Renew the tokens now: True if refreshed, False if refused, None without a refresh token."""
-        return await self._run(self._tokens.refresh())
+        async with self._shared.exchange():
+            return await self._run(self._tokens.refresh())
 
     async def logout(self, refresh_token: str | None = None) -> bool:
-        """Revoke the refresh token (or the one given) and forget the tokens; False if there was none."""
-        return await self._run(self._tokens.logout(refresh_token))
+        """Revoke the refresh token (or the one given) and forget the tokens; False if there was none.
+
+        With a ``token_store`` this logs out EVERY process sharing the store: the stored tokens
+        are removed and their refresh token revoked, so the others must log in again.
+        """
+        stored = await self._shared.forget()
+        return await self._run(self._tokens.logout(refresh_token or stored))
 
     async def close(self) -> None:
         """Log out if ``auto_logout`` says so, and close the connection pool.
 
         A copy from ``with_options`` neither logs out nor closes the pool it shares, and an
-        ``http_client`` of your own stays open.
+        ``http_client`` of your own stays open. A client with a ``token_store`` never logs
+        out on close: the login is the fleet's (``logout()`` ends it for everyone).
         """
         if self._http.is_closed:
             return
         try:
-            if self.auto_logout and self.refresh_token and not self._is_copy:
+            if self.auto_logout and self.refresh_token and not self._is_copy and self._shared.store is None:
                 await self.logout()
         except (DaisysError, httpx.HTTPError) as exc:
             logger.warning("logout on close failed: %s", exc)
@@ -690,15 +742,14 @@ class AsyncClient(TokenAttributes):
         take ready; on any failure there is no file. ``play`` (wav only) plays the audio as
         it downloads: True for the sound card (the ``audio`` extra), or an `AudioOutput`.
         """
-        from .._audio.playback import PlayAlong
         from .._bodies import audio_format
+        from .playing import playing_along
 
         audio_format(format)  # refuse an unknown format before generating anything
         if play is not False and format != "wav":
             raise DaisysInputError(f"play= plays wav; {format} would need decoding first.")
         take = await self.generate_take(voice_id, text, wait=format != "wav", **take_options)
-        player = PlayAlong(play) if play is not False else None
-        try:
+        async with playing_along(play) as player:
             with AudioSink(file) as sink:
                 try:
                     await self._download(take.take_id, format, sink, player)
@@ -706,12 +757,6 @@ class AsyncClient(TokenAttributes):
                     await self.wait_for_takes(take.take_id)  # raises the take's own error if generation failed
                     raise
                 take = cast("TakeResponse", await self.wait_for_takes(take.take_id))
-            if player is not None:
-                await async_run_blocking(player.finish)
-        except BaseException:
-            if player is not None:
-                player.stop()
-            raise
         return take
 
     # -- websocket ---------------------------------------------------------------------
@@ -831,3 +876,16 @@ class AsyncAudioStream:
         """Close the download (it is closed at the end of iteration anyway)."""
         if self._response is not None:
             await self._response.aclose()
+
+
+def _own_pool(config: ClientConfig) -> httpx.AsyncBaseTransport:
+    """The client's own connection pool, made by its first request."""
+    return AsyncLazyTransport(lambda: httpx.AsyncHTTPTransport(proxy=config.proxy, verify=config.verify))
+
+
+def _from_pickle(config: ClientConfig, email: str | None, store: TokenStore) -> AsyncClient:
+    """A client unpickled in another process: the same configuration, its tokens from the store."""
+    redact_logs()
+    client = AsyncClient.__new__(AsyncClient)
+    client._setup(config, Tokens(config.auth_url, email=email), _own_pool(config), owns_pool=True, store=store)
+    return client

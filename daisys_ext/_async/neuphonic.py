@@ -108,6 +108,7 @@ class AsyncNeuphonicClient:
 
     @property
     def sample_rate(self) -> int:
+        """The sample rate of the PCM the service sends, in Hz (mono, 16-bit)."""
         return wire.FORMAT.sample_rate
 
     @property
@@ -117,6 +118,7 @@ class AsyncNeuphonicClient:
 
     @property
     def connected(self) -> bool:
+        """Whether the websocket to Neuphonic is open now (one found closed is replaced before the next passage)."""
         return self._ws is not None and self._ws.is_open
 
     async def __aenter__(self) -> AsyncNeuphonicClient:

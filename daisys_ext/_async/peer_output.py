@@ -9,12 +9,12 @@ import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, BinaryIO
 
-from .._files import atomic_file
+from .._files import output_file
 from .._peers.common import PcmFormat, PcmWavWriter, Spoken
-from .._synchronization import async_run_blocking
+from .playing import playing_along
 
 if TYPE_CHECKING:
-    from .._audio.playback import AudioOutput, Player
+    from .._audio.playback import AudioOutput, PlayAlong
 
 WavTarget = str | os.PathLike[str] | BinaryIO
 
@@ -32,38 +32,19 @@ async def write_speech(
     A path is written to a temporary name and renamed when complete (removed on failure); a
     file object is written as it is. ``play``: True for the sound card, or an `AudioOutput`.
     """
-    player = _player(play, format)
-    try:
-        if isinstance(file, str | os.PathLike):
-            with atomic_file(file) as out:
-                written = await _write(chunks, out, format, raw, player)
-        else:
-            written = await _write(chunks, file, format, raw, player)
-        if player is not None:
-            await async_run_blocking(player.finish)
-    except BaseException:
-        if player is not None:
-            player.stop()
-        raise
+    async with playing_along(play) as player:
+        with output_file(file) as out:
+            written = await _write(chunks, out, format, raw, player)
     return Spoken(format, written)
 
 
 async def _write(
-    chunks: AsyncIterator[bytes], out: BinaryIO, format: PcmFormat, raw: bool, player: Player | None
+    chunks: AsyncIterator[bytes], out: BinaryIO, format: PcmFormat, raw: bool, player: PlayAlong | None
 ) -> int:
     wav = PcmWavWriter(out, format, raw=raw)
     async for pcm in chunks:
         wav.write(pcm)
         if player is not None:
-            player.push(pcm)
+            player.feed(pcm, format.wav_format)
     wav.close()
     return wav.pcm_bytes
-
-
-def _player(play: bool | AudioOutput, format: PcmFormat) -> Player | None:
-    if play is False:
-        return None
-    from .._audio.playback import Player
-
-    output = None if play is True else play
-    return Player(format.sample_rate, channels=format.channels, sample_width=format.sample_width, output=output)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
+from .._fork import forget_after_fork
 from .._http.retry import Attempts, RetryPolicy
 from .._synchronization import async_sleep
 
@@ -71,6 +72,12 @@ class AsyncLazyTransport(httpx.AsyncBaseTransport):
         self._make = make
         self._inner: httpx.AsyncBaseTransport | None = None
         self._lock = threading.Lock()  # never held across an await: only while the pool is made
+        forget_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: the parent's pool dropped (not closed: its sockets are the parent's)."""
+        self._inner = None
+        self._lock = threading.Lock()
 
     def _pool(self) -> httpx.AsyncBaseTransport:
         with self._lock:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Protocol
 from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
-from .._audio.playback import PlayAlong
 from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
 from .._deadline import deadline_after, expired, remaining
@@ -29,6 +28,7 @@ from .._errors import (
     DaisysWebsocketConnectError,
     DaisysWebsocketError,
 )
+from .._files import output_file
 from .._logging import redact_logs
 from .._synchronization import (
     AsyncEvent,
@@ -37,10 +37,9 @@ from .._synchronization import (
     AsyncTextChunks,
     async_accept_callbacks,
     async_call,
-    async_run_blocking,
 )
 from .._websocket.connection import AsyncConnection, ConnectionLost, ConnectOptions, HandshakeRefused
-from .._websocket.output import AudioOut, WavTarget, wav_output
+from .._websocket.output import AudioOut, WavTarget
 from .._websocket.protocol import (
     END,
     AudioCallback,
@@ -51,6 +50,7 @@ from .._websocket.protocol import (
     StatusCallback,
     official_item,
 )
+from .playing import playing_along
 from .text_stream import sentence_items
 
 if TYPE_CHECKING:
@@ -127,6 +127,7 @@ class AsyncWebsocket:
 
     @property
     def connected(self) -> bool:
+        """Whether a connection to a worker is open now (the session reconnects by itself when needed)."""
         ws = self._ws
         return ws is not None and ws.is_open
 
@@ -519,9 +520,8 @@ class AsyncWebsocket:
         play: bool | AudioOutput,
     ) -> list[Info]:
         """Write requests' items as one WAV (or raw PCM), playing along; the subtitles beside it; their statuses."""
-        player = PlayAlong(play) if play is not False else None
-        try:
-            with wav_output(file) as target:
+        async with playing_along(play) as player:
+            with output_file(file) as target:
                 out = AudioOut(target, raw=raw)
                 async for request_id, item in items:
                     if item is None:
@@ -531,12 +531,6 @@ class AsyncWebsocket:
                 out.close()
                 if subtitles is not None:
                     write_subtitles(out.cues(), subtitles)
-            if player is not None:
-                await async_run_blocking(player.finish)
-        except BaseException:
-            if player is not None:
-                player.stop()
-            raise
         return out.infos
 
     async def _items(self, request_id: int, timeout: float | None) -> AsyncIterator[tuple[str | None, Item]]:

@@ -90,7 +90,9 @@ class FrameDecoder(Protocol):
     tests/unit/test_other_services.py).
     """
 
-    def decode(self, message: Message) -> AudioFrame: ...
+    def decode(self, message: Message) -> AudioFrame:
+        """Decode one websocket message into a frame; raise `FrameError` if it is not one."""
+        ...
 
 
 class DaisysFrameDecoder:
@@ -99,6 +101,7 @@ class DaisysFrameDecoder:
     __slots__ = ()
 
     def decode(self, message: Message) -> AudioFrame:
+        """Decode one binary message of a Daisys worker; a text message is a `FrameError`."""
         if isinstance(message, str):
             raise FrameError(
                 "got a text message; Daisys audio comes in binary messages (text messages carry take status JSON)"

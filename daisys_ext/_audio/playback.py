@@ -48,9 +48,9 @@ __all__ = [
 ]
 
 DEFAULT_JITTER_MS = 200
-# A WAV header longer than this is not one: stop waiting for the rest of it.
-MAX_HEADER = 64 * 1024
 """The audio buffered before playback starts: a few network chunks, short enough not to be heard as a delay."""
+MAX_HEADER = 64 * 1024
+"""A WAV header longer than this is not one: stop waiting for the rest of it."""
 BLOCK_MS = 40
 """The most audio handed to the output in one write, so that the buffer's view of what is left stays current."""
 
@@ -85,9 +85,13 @@ class AudioOutput(Protocol):
     far has been played.
     """
 
-    def write(self, pcm: bytes) -> None: ...
+    def write(self, pcm: bytes) -> None:
+        """Play (or queue) these PCM bytes; may block until there is room."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Play what is queued, then release the output."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

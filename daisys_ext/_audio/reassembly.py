@@ -61,10 +61,12 @@ class Audio:
 
     @property
     def header(self) -> memoryview:
+        """The WAV header at the start of this audio, if any (empty for raw PCM)."""
         return self.data[: self.header_size]
 
     @property
     def pcm(self) -> memoryview:
+        """The PCM samples of this audio, without any header."""
         return self.data[self.header_size :]
 
     def __repr__(self) -> str:
@@ -167,10 +169,12 @@ class Reassembler:
 
     @property
     def buffered_bytes(self) -> int:
+        """Bytes of audio held back until the frames before them arrive."""
         return self._buffered_bytes
 
     @property
     def buffered_frames(self) -> int:
+        """Frames held back until the frames before them arrive."""
         return len(self._pending)
 
     def feed(self, frame: AudioFrame) -> list[Event]:
@@ -400,10 +404,12 @@ class ContinuousWav:
 
     @property
     def data_size(self) -> int:
+        """Bytes of PCM written so far."""
         return self._data_size
 
     @property
     def nframes(self) -> int:
+        """Sample frames written so far (0 before the format is known)."""
         return self._data_size // self._format.block_align if self._format else 0
 
     def feed(self, events: Iterable[Event]) -> None:

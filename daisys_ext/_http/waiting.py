@@ -37,9 +37,11 @@ class PollSchedule:
 
     @classmethod
     def fixed(cls, seconds: float) -> PollSchedule:
+        """A schedule that polls every ``seconds``, without backing off."""
         return cls(first=seconds, factor=1.0, maximum=seconds)
 
     def intervals(self) -> Iterator[float]:
+        """The waits between polls, in seconds: ``first``, then each ``factor`` times longer, up to ``maximum``."""
         interval = self.first
         while True:
             yield interval

@@ -31,10 +31,12 @@ class PcmFormat:
 
     @property
     def block_align(self) -> int:
+        """Bytes in one sample frame (all channels)."""
         return self.channels * self.sample_width
 
     @property
     def bytes_per_second(self) -> int:
+        """Bytes of PCM in one second of audio."""
         return self.sample_rate * self.block_align
 
     @property
@@ -56,6 +58,7 @@ class Spoken:
 
     @property
     def sample_rate(self) -> int:
+        """The sample rate of the audio, in Hz."""
         return self.format.sample_rate
 
     @property

@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 
 from .._errors import http_error
+from .._fork import forget_after_fork
 from .._http.retry import RETRIED
 from .._http.tokens import Flow, Tokens, first_request, next_request, public_request
 from .._synchronization import Lock
+from .shared_tokens import SharedTokens
 
 # A token renewed for a request and refused at once, twice: the credentials are not good enough.
 MAX_REFUSALS = 2
@@ -37,11 +39,18 @@ class DaisysAuth(httpx.Auth):
         public_paths: frozenset[str],
         timeout: dict[str, Any],
         headers: Mapping[str, str] | None = None,
+        shared: SharedTokens | None = None,
     ) -> None:
         self.tokens = tokens
+        self.shared = shared or SharedTokens(None, tokens, 0.0)
         self._public_paths = public_paths
         self._timeout = timeout
         self._headers = dict(headers or {})
+        self._lock = Lock()
+        forget_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: a lock of its own (another thread of the parent may have held this one)."""
         self._lock = Lock()
 
     def _prepare(self, step: httpx.Request) -> httpx.Request:
@@ -58,10 +67,12 @@ class DaisysAuth(httpx.Auth):
         stale: str | None = None  # the token the last attempt failed with; None: there was none
         renewals = refusals = 0
         while True:
+            taken = False  # whether the token tried next is another process's renewal, from the token store
             if renewals or self.tokens.access_token is None:
                 # Under the lock, and only if ``stale`` is still the token held: one renewal serves
-                # every thread or task that failed with the same token, never a storm of them.
-                with self._lock:
+                # every thread or task that failed with the same token, never a storm of them; with a
+                # token store, one renewal serves every process sharing it (see shared_tokens).
+                with self._lock, self.shared.renewal(stale) as taken:
                     flow = self.tokens.renew(stale)
                     step = first_request(flow)
                     while step is not None:
@@ -73,7 +84,9 @@ class DaisysAuth(httpx.Auth):
             if response.status_code != 401:
                 return
             renewals += 1
-            if not response.extensions.get(RETRIED):  # no retry wait that would explain an expiry
+            # Not a refusal of the credentials when a retry wait explains an expiry, or when the token was
+            # another process's, which may have aged in the store (still bounded by MAX_RENEWALS).
+            if not response.extensions.get(RETRIED) and not taken:
                 refusals += 1
             if refusals > MAX_REFUSALS or renewals > MAX_RENEWALS:
                 response.read()

@@ -7,7 +7,7 @@ parameters, URL, messages and the end of a passage are `daisys_ext._peers.neupho
 this module only connects, sends, waits and keeps the connection alive.
 
 One connection serves passage after passage. Within one, the text is read and sent beside
-the caller (a task here, a thread in the sync client), so a slow writer of text never holds
+the caller (a thread here, a task in the async client), so a slow writer of text never holds
 back audio that has already arrived; each passage ends with ``<STOP>``. Between passages a
 keep-alive (a message with no text) goes out when nothing else has for ``keepalive``
 seconds, against the server's disconnect after 90 idle seconds; a connection found closed at
@@ -109,6 +109,7 @@ class NeuphonicClient:
 
     @property
     def sample_rate(self) -> int:
+        """The sample rate of the PCM the service sends, in Hz (mono, 16-bit)."""
         return wire.FORMAT.sample_rate
 
     @property
@@ -118,6 +119,7 @@ class NeuphonicClient:
 
     @property
     def connected(self) -> bool:
+        """Whether the websocket to Neuphonic is open now (one found closed is replaced before the next passage)."""
         return self._ws is not None and self._ws.is_open
 
     def __enter__(self) -> NeuphonicClient:
@@ -149,7 +151,7 @@ class NeuphonicClient:
     def stream_text(self, text_chunks: TextChunks) -> Iterator[bytes]:
         """Speak one passage: send its text as it comes, then ``<STOP>``; yield its raw PCM as it arrives.
 
-        ``text_chunks`` is a string, or an iterable of pieces of text (the async client's may be async),
+        ``text_chunks`` is a string, or an iterable of pieces of text (the async client's may be async too),
         each sent as one ``{"text": ...}`` message when it comes. The iteration ends when the
         passage's audio is complete. One passage at a time: starting another ends the one
         still being read (its iteration raises `PeerStreamError`). Errors: `PeerConnectError`

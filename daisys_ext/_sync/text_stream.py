@@ -3,7 +3,7 @@
 
 Each complete sentence goes out as its own take request as soon as it is complete, without
 waiting for the audio of the ones before it; the requests' items come back in the order of
-the text. The text is read beside the caller (a task here; a thread in the sync twin), so a
+the text. The text is read beside the caller (a thread here; a task in the async twin), so a
 slow producer of text never holds back audio that has already arrived.
 """
 

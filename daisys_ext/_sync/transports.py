@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import httpx
 
+from .._fork import forget_after_fork
 from .._http.retry import Attempts, RetryPolicy
 from .._synchronization import sleep
 
@@ -71,7 +72,13 @@ class LazyTransport(httpx.BaseTransport):
     def __init__(self, make: Callable[[], httpx.BaseTransport]) -> None:
         self._make = make
         self._inner: httpx.BaseTransport | None = None
-        self._lock = threading.Lock()  # never held across an await: only while the pool is made
+        self._lock = threading.Lock()  # held only while the pool is made
+        forget_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: the parent's pool dropped (not closed: its sockets are the parent's)."""
+        self._inner = None
+        self._lock = threading.Lock()
 
     def _pool(self) -> httpx.BaseTransport:
         with self._lock:

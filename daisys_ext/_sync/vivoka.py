@@ -43,8 +43,8 @@ class VivokaClient:
 
     ``voices()`` lists the voices; ``synthesize_stream(text)`` streams a text's raw PCM (its
     ``sample_rate`` known once it is entered); ``speak(text, file)`` writes it as a WAV.
-    ``on_event(event)`` is called with each ``event`` message's content (the async client
-    awaits a coroutine function; the sync one refuses it). Vivoka documents the sample rate
+    ``on_event(event)`` is called with each ``event`` message's content (a plain function:
+    the async client's takes a coroutine function too). Vivoka documents the sample rate
     only: the samples are taken as ``sample_width``-byte, ``channels``-channel PCM (16-bit
     mono unless told otherwise).
     ``timeout`` bounds each HTTP request and each wait for the next websocket message.

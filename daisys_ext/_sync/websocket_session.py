@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Protocol
 from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
-from .._audio.playback import PlayAlong
 from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
 from .._deadline import deadline_after, expired, remaining
@@ -30,6 +29,7 @@ from .._errors import (
     DaisysWebsocketConnectError,
     DaisysWebsocketError,
 )
+from .._files import output_file
 from .._logging import redact_logs
 from .._synchronization import (
     Event,
@@ -38,10 +38,9 @@ from .._synchronization import (
     TextChunks,
     accept_callbacks,
     call,
-    run_blocking,
 )
 from .._websocket.connection import Connection, ConnectionLost, ConnectOptions, HandshakeRefused
-from .._websocket.output import AudioOut, WavTarget, wav_output
+from .._websocket.output import AudioOut, WavTarget
 from .._websocket.protocol import (
     END,
     AudioCallback,
@@ -52,6 +51,7 @@ from .._websocket.protocol import (
     StatusCallback,
     official_item,
 )
+from .playing import playing_along
 from .text_stream import sentence_items
 
 if TYPE_CHECKING:
@@ -84,8 +84,8 @@ class Websocket:
     its output kept until iterated. A connection the worker drops between requests is
     reopened with a fresh URL from the API; a drop in the middle of a request fails that
     request with `DaisysWebsocketStreamError`. Callbacks run in whichever caller is reading
-    (``update`` or ``iter_request``); coroutine functions are awaited by the session for
-    event loops, and refused by the synchronous one, where nothing would. Several callers
+    (``update`` or ``iter_request``); a coroutine function is refused here, where nothing
+    would await it (the async session awaits them). Several callers
     may iterate their own requests at once: one reads, the others wait for what it brings.
     """
 
@@ -128,6 +128,7 @@ class Websocket:
 
     @property
     def connected(self) -> bool:
+        """Whether a connection to a worker is open now (the session reconnects by itself when needed)."""
         ws = self._ws
         return ws is not None and ws.is_open
 
@@ -418,9 +419,8 @@ class Websocket:
         earlier ones' audio; their audio comes out as one stream, in the order of the text.
         The text is read
         beside the caller, so a slow producer never holds back audio that has arrived:
-        here by a task, from an async iterable, or from a plain iterable (read in the
-        event loop: give one only for text at hand); in the synchronous session by a
-        thread. Leaving the iteration early stops sending sentences and drops the audio of
+        here by a thread, from any iterable; in the async session by a task, from an
+        async iterable too. Leaving the iteration early stops sending sentences and drops the audio of
         those sent; the connection stays usable. ``timeout`` bounds each sentence's audio.
         """
         items = self._sentence_items(text_chunks, voice_id, prosody, style, override_language, timeout)
@@ -518,9 +518,8 @@ class Websocket:
         play: bool | AudioOutput,
     ) -> list[Info]:
         """Write requests' items as one WAV (or raw PCM), playing along; the subtitles beside it; their statuses."""
-        player = PlayAlong(play) if play is not False else None
-        try:
-            with wav_output(file) as target:
+        with playing_along(play) as player:
+            with output_file(file) as target:
                 out = AudioOut(target, raw=raw)
                 for request_id, item in items:
                     if item is None:
@@ -530,12 +529,6 @@ class Websocket:
                 out.close()
                 if subtitles is not None:
                     write_subtitles(out.cues(), subtitles)
-            if player is not None:
-                run_blocking(player.finish)
-        except BaseException:
-            if player is not None:
-                player.stop()
-            raise
         return out.infos
 
     def _items(self, request_id: int, timeout: float | None) -> Iterator[tuple[str | None, Item]]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
 from typing import BinaryIO
 
 from daisys_speak_api.models import TakeResponse
@@ -13,20 +11,9 @@ from .._audio.reassembly import Audio, ContinuousWav, TakeEnd
 from .._audio.subtitles import Cue, cues_from_parts
 from .._audio.wav import WavError, WavFormat
 from .._errors import DaisysWebsocketStreamError
-from .._files import atomic_file
 from .protocol import Info, Item, StatusChange, ready_info
 
 WavTarget = str | os.PathLike[str] | BinaryIO
-
-
-@contextlib.contextmanager
-def wav_output(file: WavTarget) -> Iterator[BinaryIO]:
-    """A path opens atomically (renamed into place only on success); a file object is used as it is."""
-    if isinstance(file, str | os.PathLike):
-        with atomic_file(file) as out:
-            yield out
-    else:
-        yield file
 
 
 class WavStreamError(DaisysWebsocketStreamError, WavError):

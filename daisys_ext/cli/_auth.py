@@ -46,7 +46,7 @@ def login(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
         except DaisysAuthenticationError as exc:
             raise CliError(str(exc), Exit.AUTH) from None  # without the usual hint to log in: this is it
         client.auto_logout = False  # closing the client must not revoke the tokens just stored
-        store.save(service, StoredTokens(email, client.access_token, client.refresh_token))
+        store.save(service, StoredTokens(client.access_token, client.refresh_token, email))
     if args.json:
         ui.json({"logged_in": True, "email": email, "service": service, "token_file": str(store.path)})
     else:

@@ -2,8 +2,8 @@
 
 In order: tokens in the environment (``DAISYS_ACCESS_TOKEN``, ``DAISYS_REFRESH_TOKEN``),
 then ``DAISYS_EMAIL`` and ``DAISYS_PASSWORD``, then the tokens ``daisys login`` stored for
-this auth service. Stored tokens are written back whenever the client renews them (its
-``token_callback``); credentials from the environment are never stored.
+this auth service. Stored tokens are the client's ``token_store``: renewed under the file's
+lock and written back; credentials from the environment are never stored.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ._exit import AUTH_HINT, CliError, Exit
-from ._store import StoredTokens, TokenStore
+from ._store import TokenStore
 
 if TYPE_CHECKING:
     from daisys_ext import Client
@@ -50,11 +50,6 @@ def open_client(store: TokenStore) -> Client:
     stored = store.load(service)
     if stored is None:
         raise CliError(f"Not logged in to {service}: {AUTH_HINT}.", Exit.AUTH)
-    client = Client(email=stored.email, access_token=stored.access_token, refresh_token=stored.refresh_token)
-
-    def write_back(access_token: str | None, refresh_token: str | None) -> None:
-        if access_token or refresh_token:
-            store.save(service, StoredTokens(stored.email, access_token, refresh_token))
-
-    client.token_callback = write_back
-    return client
+    # The token file as a FileTokenStore: the client starts from its tokens, and a renewal happens under its
+    # lock and is written back, once for all the commands (and a batch's threads) using it at the same time.
+    return Client(email=stored.email, token_store=store.shared(service))

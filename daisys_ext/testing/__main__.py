@@ -42,6 +42,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--presign-ttl", type=int, default=600, help="storage URL lifetime, seconds")
     parser.add_argument("--ws-url-ttl", type=int, default=3600, help="worker URL lifetime, seconds")
     parser.add_argument("--error-marker", default="[[fail]]", help="text that makes a take end in error")
+    parser.add_argument(
+        "--rotate-refresh-tokens", action="store_true", help="single-use refresh tokens (refused once used)"
+    )
     parser.add_argument("--port", type=int, default=0, help="the API's port on 127.0.0.1 (default: any free one)")
     return parser.parse_args(argv)
 
@@ -66,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         presign_ttl=args.presign_ttl,
         ws_url_ttl=args.ws_url_ttl,
         error_marker=args.error_marker,
+        rotate_refresh_tokens=args.rotate_refresh_tokens,
         port=args.port,
     )
     stop = threading.Event()

@@ -1,4 +1,4 @@
-"""Token bookkeeping: access tokens with a lifetime, rotating refresh tokens, and worker-URL tokens."""
+"""Token bookkeeping: access tokens with a lifetime, refresh tokens (single-use if asked), and worker-URL tokens."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ class Auth:
         self._refresh: set[str] = set()
         self._ws: dict[str, tuple[str, float]] = {}  # token -> (model, monotonic expiry)
 
-    def _issue(self) -> dict[str, str]:
-        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    def _issue(self, refresh: str | None = None) -> dict[str, str]:
+        """A new access token, with ``refresh`` (still live) or a new refresh token."""
+        access = secrets.token_urlsafe(32)
+        refresh = refresh or secrets.token_urlsafe(32)
         self._access[access] = time.monotonic() + self._options.token_ttl
         self._refresh.add(refresh)
         return {"access_token": access, "refresh_token": refresh}
@@ -39,7 +41,10 @@ class Auth:
             return self._issue()
 
     def refresh(self, refresh_token: str, email: str | None) -> dict[str, str] | None:
-        """Trade a live refresh token for a new pair; the old refresh token is retired. None if unknown.
+        """A new access token for a live refresh token; None if unknown.
+
+        With ``rotate_refresh_tokens`` the answer has a new refresh token too and the one used is retired
+        (single-use, so that processes sharing it race); without, the same refresh token stays good until logout.
 
         Both documented forms are served: the official SDK's and the curl example's (the access token in an
         `Authorization: Bearer` header, which may have expired, and no email) and the endpoints page's (an
@@ -51,6 +56,8 @@ class Auth:
         with self._lock:
             if refresh_token not in self._refresh:
                 return None
+            if not self._options.rotate_refresh_tokens:
+                return self._issue(refresh_token)
             self._refresh.discard(refresh_token)
             return self._issue()
 

@@ -67,6 +67,7 @@ class Emulator:
     presign_ttl: _Option[int] = _Option()
     ws_url_ttl: _Option[int] = _Option()
     error_marker: _Option[str] = _Option()
+    rotate_refresh_tokens: _Option[bool] = _Option()
 
     def __init__(
         self,
@@ -87,6 +88,7 @@ class Emulator:
         presign_ttl: int = 600,
         ws_url_ttl: int = 3600,
         error_marker: str = "[[fail]]",
+        rotate_refresh_tokens: bool = False,
         worker: bool = True,
         port: int = 0,
     ) -> None:
@@ -105,6 +107,7 @@ class Emulator:
             presign_ttl=presign_ttl,
             ws_url_ttl=ws_url_ttl,
             error_marker=error_marker,
+            rotate_refresh_tokens=rotate_refresh_tokens,
         )
         self._initial = self.options.copy()
         self._with_worker = worker

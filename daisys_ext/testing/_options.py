@@ -20,7 +20,9 @@ class Options:
     ws_fail_report: how the worker reports a failed take, "status" (its status error only), "status_then_message"
     or "message_then_status" (also an error message for the request, after or before that status).
     presign_ttl: lifetime in seconds of storage URLs. ws_url_ttl: lifetime of worker URLs. error_marker: text
-    (in a take's text or a voice's name) that makes generation end in status "error".
+    (in a take's text or a voice's name) that makes generation end in status "error". rotate_refresh_tokens:
+    single-use refresh tokens, as a real service may have: a refresh answers a new refresh token and the one used is
+    refused from then on (off: a refresh token stays good until logout, as the documentation describes).
     """
 
     token_ttl: float = 3600.0
@@ -37,6 +39,7 @@ class Options:
     presign_ttl: int = 600
     ws_url_ttl: int = 3600
     error_marker: str = "[[fail]]"
+    rotate_refresh_tokens: bool = False
 
     def __post_init__(self) -> None:
         self._listeners: list[Callable[[str, Any], None]] = []

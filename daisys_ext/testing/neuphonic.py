@@ -122,6 +122,7 @@ class FakeNeuphonic(ServerThread):
         return self.url_for("en")
 
     def url_for(self, language: str) -> str:
+        """The fake's websocket URL for one language, as the client builds it."""
         return f"{self.origin}/speak/{language}"
 
     @property

@@ -8,6 +8,13 @@ from attrs import define
 
 
 class Unset:
+    # --- daisys_ext addition (generator/templates/types.py.jinja): a docstring for the API reference ---
+    """The type of ``UNSET``: a field the answer did not carry, or an argument not given.
+
+    It is falsy, and typed so (``__bool__`` returns ``Literal[False]``), so ``if take.info:`` narrows
+    ``TakeInfo | Unset | None`` to ``TakeInfo`` for mypy and pyright alike; ``take.info is UNSET`` tests for it.
+    """
+
     def __bool__(self) -> Literal[False]:
         return False
 

@@ -114,9 +114,9 @@ def test_one_line() -> None:
 def test_token_store(tmp_path: Path) -> None:
     store = TokenStore(tmp_path / "config")
     assert store.load("https://api.daisys.ai") is None
-    store.save("https://api.daisys.ai", StoredTokens("me@example.com", "a1", "r1"))
-    store.save("http://127.0.0.1:8000", StoredTokens("test@example.com", "a2", "r2"))
-    assert store.load("https://api.daisys.ai") == StoredTokens("me@example.com", "a1", "r1")
+    store.save("https://api.daisys.ai", StoredTokens("a1", "r1", email="me@example.com"))
+    store.save("http://127.0.0.1:8000", StoredTokens("a2", "r2", email="test@example.com"))
+    assert store.load("https://api.daisys.ai") == StoredTokens("a1", "r1", email="me@example.com")
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(store.path.parent.stat().st_mode) == 0o700
     assert "a1" not in repr(store.load("https://api.daisys.ai"))

@@ -126,6 +126,7 @@ def test_tokens_example_with_expired_access_token(daisys_emulator: Emulator, tmp
     """The stored access token expired: the second run refreshes, stores the new pair, and a third run uses it."""
     emu = daisys_emulator
     emu.token_ttl = 0.2
+    emu.rotate_refresh_tokens = True  # single-use refresh tokens: the example must store the new one
     run_example(emu, "tokens_example.py", tmp_path)
     stored = json.loads((tmp_path / "daisys_tokens.json").read_text())
     time.sleep(0.3)

@@ -127,8 +127,18 @@ def test_access_token_expires() -> None:
         assert api.get("/version").status_code == 200
 
 
+def test_refresh_keeps_the_refresh_token_unless_asked_to_rotate() -> None:
+    with Emulator() as emu:
+        auth = f"{emu.api_url}/auth"
+        first = httpx.post(f"{auth}/login", json={"email": emu.email, "password": emu.password}).json()
+        for _ in range(2):  # good until logout, as the documentation describes
+            again = httpx.post(f"{auth}/refresh", json={"refresh_token": first["refresh_token"]})
+            assert again.status_code == 200 and again.json()["refresh_token"] == first["refresh_token"]
+            assert again.json()["access_token"] != first["access_token"]
+
+
 def test_refresh_rotates_and_retires() -> None:
-    with Emulator(token_ttl=0.2) as emu:
+    with Emulator(token_ttl=0.2, rotate_refresh_tokens=True) as emu:
         auth = f"{emu.api_url}/auth"
         first = httpx.post(f"{auth}/login", json={"email": emu.email, "password": emu.password}).json()
         time.sleep(0.25)

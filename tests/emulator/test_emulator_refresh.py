@@ -57,6 +57,7 @@ FORMS = {"sdk": _sdk_form, "endpoints_page": _endpoints_page_form, "both": _both
 def test_the_emulator_serves_each_form_after_the_access_token_expired(daisys_emulator: Emulator, form: str) -> None:
     emu = daisys_emulator
     emu.token_ttl = TTL
+    emu.rotate_refresh_tokens = True
     first = _login(emu)
     time.sleep(TTL + 0.05)
     assert not _works(emu, first)
@@ -65,7 +66,7 @@ def test_the_emulator_serves_each_form_after_the_access_token_expired(daisys_emu
     second = response.json()
     assert set(second) == {"access_token", "refresh_token"}
     assert _works(emu, second)
-    # The refresh token rotated: the old one is spent, whatever the form.
+    # Single-use refresh tokens: the old one is spent, whatever the form.
     again = httpx.post(f"{emu.api_url}/auth/refresh", **FORMS[form](emu, first))
     assert again.status_code == 401 and again.headers["www-authenticate"] == "Bearer"
 

@@ -2,6 +2,8 @@ from enum import StrEnum
 
 
 class AudioFormat(StrEnum):
+    """An audio format a take's audio can be retrieved in. Only wav may be retrieved before the take is ready."""
+
     FLAC = "flac"
     M4A = "m4a"
     MP3 = "mp3"

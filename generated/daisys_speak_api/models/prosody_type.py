@@ -2,6 +2,10 @@ from enum import StrEnum
 
 
 class ProsodyType(StrEnum):
+    """An enum representing different prosody feature types. Not all models accept all prosody types. See the
+    prosody_types field of TTSModel. SIMPLE corresponds with SimpleProsody, AFFECT with AffectProsody, SIGNAL with
+    SignalProsody."""
+
     AFFECT = "affect"
     SIGNAL = "signal"
     SIMPLE = "simple"

@@ -2,6 +2,12 @@ from enum import StrEnum
 
 
 class Status(StrEnum):
+    """Represents the status of a take or voice generation process. WAITING: item is waiting to be processed. STARTED:
+    processing has started for this item. PROGRESS_25, PROGRESS_50, PROGRESS_75: item has been 25%, 50% or 75%
+    processed. READY: item is ready to be used; for takes, audio is available. ERROR: an error occurred during
+    processing of this item. TIMEOUT: processing did not finish for this item; used for very long intervals (an item
+    in the queue for more than a day, and therefore removed), not for a few seconds or minutes."""
+
     ERROR = "error"
     PROGRESS_25 = "progress_25"
     PROGRESS_50 = "progress_50"

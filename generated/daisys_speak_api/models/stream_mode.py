@@ -2,6 +2,8 @@ from enum import StrEnum
 
 
 class StreamMode(StrEnum):
+    """Whether a websocket messages should contain a whole part or chunks of parts."""
+
     CHUNKS = "chunks"
     PARTS = "parts"
 

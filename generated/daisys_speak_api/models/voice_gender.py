@@ -2,6 +2,8 @@ from enum import StrEnum
 
 
 class VoiceGender(StrEnum):
+    """Represents the gender of a voice."""
+
     FEMALE = "female"
     MALE = "male"
     NONBINARY = "nonbinary"

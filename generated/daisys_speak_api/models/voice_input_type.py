@@ -2,6 +2,8 @@ from enum import StrEnum
 
 
 class VoiceInputType(StrEnum):
+    """The kinds of input a model accepts for generating a voice."""
+
     DESCRIPTION = "description"
     GENDER = "gender"
 

@@ -1,0 +1,1 @@
+"""The token stores a fleet of clients shares: one host (``file``), many hosts (``redis``)."""

@@ -1,0 +1,1 @@
+"""Runnable recipes that go with docs/guides/ (not part of the installed package)."""
