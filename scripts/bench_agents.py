@@ -129,7 +129,8 @@ async def pipecat(client: AsyncClient, voice_id: str, idle: float) -> dict[str, 
         started.set()
 
     runner = WorkerRunner(handle_sigint=False)
-    running = asyncio.create_task(runner.run(worker))
+    await runner.add_workers(worker)
+    running = asyncio.create_task(runner.run())
     await asyncio.wait_for(started.wait(), 30)
 
     async def turn(sentence: str, after: str, end: bool = True) -> float:
