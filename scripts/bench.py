@@ -543,8 +543,8 @@ def agent_sections(setup: Setup, plan: Plan) -> list[Section]:
         first.rows.append(row)
     _with_ratios(first.rows, reference)
     first.notes.append(
-        "Both sentence cutters need the token after a sentence's end: it follows at once. The emulator's own time to a"
-        f" take's first audio ({TAKE_SECONDS} s takes) is in every row."
+        "Both sentence cutters need the token after a sentence's end: it follows at once, the rest at 10 ms a token."
+        f" The emulator's own time to a take's first audio ({TAKE_SECONDS} s takes) is in every row."
     )
 
     second = Section("7. Agent frameworks: the next turn's first audio after an interruption, ms", "vs fresh")
