@@ -31,3 +31,10 @@ def test_no_other_module_of_daisys_ext_imports_pipecat_or_livekit() -> None:
             timeout=120,
         ).stdout
     )  # the check can fail: the framework is there to be imported
+
+
+def test_each_integration_module_imports_alone() -> None:
+    """First in a fresh interpreter, where the frameworks are installed: no import cycle, no warning of ours."""
+    for name in ("daisys_ext.integrations.pipecat", "daisys_ext.integrations.livekit"):
+        done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
