@@ -143,3 +143,27 @@ async def test_a_worker_drop_between_sentences_is_survived(aclient: AsyncClient,
     assert [end.error for end in ends] == [None, None, None]
     takes = await sentence_takes(aclient)
     assert results == [takes[text] for text in SENTENCES]
+
+
+async def test_a_voice_of_another_model_speaks_from_the_next_sentence_on_that_models_worker(
+    aclient: AsyncClient, voice_id: str, emu: Emulator
+) -> None:
+    other = make_voice(emu, "Theatre", model="theatrical-v2")
+    speaker = Speaker(aclient, voice_id=voice_id)
+    try:
+        first_sessions = await speaker.start()
+        turn = speaker.turn()
+        await turn.say("Spoken by the first voice.")
+        speaker.set_voice(model="theatrical-v2")  # its newest ready voice
+        await turn.say("Spoken by the theatre voice.")
+        turn.end()
+        audio, ends = await hear(turn)
+        assert (await speaker.start()).model == "theatrical-v2" and first_sessions.model == "shakespeare"
+    finally:
+        await speaker.close()
+    assert [end.error for end in ends] == [None, None]
+    takes = {take.text: take for take in await aclient.get_takes()}
+    assert takes["Spoken by the first voice."].voice_id == voice_id
+    assert takes["Spoken by the theatre voice."].voice_id == other
+    pcm = await sentence_takes(aclient)
+    assert audio == [pcm["Spoken by the first voice."], pcm["Spoken by the theatre voice."]]

@@ -165,3 +165,14 @@ async def test_a_worker_drop_between_streams_is_survived(aclient: AsyncClient, v
             await asyncio.sleep(0.3)  # the worker drops the idle connection
     takes = await sentence_takes(aclient)
     assert heard == [takes[SENTENCES[0]], takes[SENTENCES[1]]]
+
+
+async def test_prewarm_opens_the_websockets_before_any_text(aclient: AsyncClient, voice_id: str, emu: Emulator) -> None:
+    async with TTS(client=aclient, voice_id=voice_id) as daisys:
+        assert emu.requests_to("worker") == []
+        daisys.prewarm()
+        for _ in range(200):  # the session in use and its spare
+            if len(emu.requests_to("worker")) >= 2:
+                break
+            await asyncio.sleep(0.02)
+        assert len(emu.requests_to("worker")) == 2
