@@ -6,41 +6,42 @@ import contextlib
 import io
 import mmap
 import os
-import tempfile
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 
-def _read_umask() -> int:
-    # Reading the umask means setting it; done once, at import, before any thread writes files.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
+def temporary_names(path: Path) -> list[Path]:
+    """Leftovers of an interrupted `atomic_file` write of ``path`` (a process killed mid-write leaves them)."""
+    escaped = re.sub(r"([*?\[])", r"[\1]", path.name)
+    return list(path.parent.glob(f".{escaped}.*.part"))
 
 
 @contextlib.contextmanager
-def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """Open a temporary file beside ``path``; on success it replaces ``path``, on failure it is removed."""
+def atomic_file(path: str | os.PathLike[str], mode: int | None = None) -> Iterator[BinaryIO]:
+    """Open a temporary file beside ``path``; on success it replaces ``path``, on failure it is removed.
+
+    ``mode`` (0o600 for credentials) is the file's from its creation on; without it the file
+    keeps the mode of the one it replaces, or gets an ordinary new file's (the umask's).
+    """
     target = Path(path)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, on both paths
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
-    )
+    temporary = target.with_name(f".{target.name}.{os.urandom(6).hex()}.part")
+    # Created with the mode asked for (the OS applies the umask), so the umask is never read: reading it sets it.
+    created = 0o666 if mode is None else mode
+    handle = open(temporary, "xb", opener=lambda name, flags: os.open(name, flags, created))  # noqa: SIM115 - closed below
     try:
-        yield handle  # type: ignore[misc]
+        if mode is not None or target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o777 if mode is None else mode)
+        yield handle
         handle.flush()
         os.fsync(handle.fileno())
         handle.close()
-        # tempfile makes the file private (0600); give it the mode an ordinary new file would have.
-        os.chmod(handle.name, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_UMASK)
-        os.replace(handle.name, target)
+        os.replace(temporary, target)
     except BaseException:
         handle.close()
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(handle.name)
+            os.unlink(temporary)
         raise
 
 

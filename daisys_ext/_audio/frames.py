@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "AudioFrame",
@@ -18,6 +18,7 @@ __all__ = [
     "FrameError",
     "decode_frame",
     "encode_frame",
+    "load_json",
 ]
 
 BytesLike = bytes | bytearray | memoryview
@@ -109,8 +110,34 @@ class DaisysFrameDecoder:
         return decode_frame(message)
 
 
+def load_json(text: str | bytes) -> Any:
+    """A worker's JSON; any text that cannot be read is a `ValueError` saying why.
+
+    ``json.loads`` raises more than ``JSONDecodeError`` for what a worker may send:
+    ``RecursionError`` for arrays nested about a thousand deep, and a plain ``ValueError``
+    for an integer literal longer than Python's digit limit (4,300 digits).
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to be read") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{e.msg} at char {e.pos}") from None
+    except ValueError as e:  # an integer literal beyond the digit limit, ...
+        raise ValueError(str(e)) from None
+
+
 def decode_frame(message: BytesLike) -> AudioFrame:
-    """Decode one Daisys binary audio message; raises FrameError saying what is wrong."""
+    """Decode one Daisys binary audio message; raises FrameError saying what is wrong (and nothing else)."""
+    try:
+        return _decode_frame(message)
+    except FrameError:
+        raise
+    except Exception as e:  # whatever a message does to the parsing, it is that message's error
+        raise FrameError(f"the message cannot be read ({type(e).__name__}: {_clip(str(e))})") from None
+
+
+def _decode_frame(message: BytesLike) -> AudioFrame:
     view = memoryview(message).cast("B")
     size = len(view)
     if size < _PREFIX.size:
@@ -132,9 +159,9 @@ def decode_frame(message: BytesLike) -> AudioFrame:
     except UnicodeDecodeError as e:
         raise FrameError(f"metadata is not UTF-8: {e.reason} at byte {e.start}") from None
     try:
-        meta = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise FrameError(f"metadata is not JSON: {e.msg} at char {e.pos} of {_clip(text)}") from None
+        meta = load_json(text)
+    except ValueError as e:
+        raise FrameError(f"metadata is not JSON: {e} of {_clip(text)}") from None
     if not isinstance(meta, dict):
         raise FrameError(f"metadata is not a JSON object but {_json_type(meta)} {_clip(text)}")
     request_id = _request_id(meta)

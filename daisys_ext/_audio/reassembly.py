@@ -1,14 +1,15 @@
 """Putting one request's audio frames back in order, and joining its parts into one WAV.
 
-Websocket messages may arrive out of order; `Reassembler` buffers them (as views, no
-copies) and hands out in-order events. `ContinuousWav` turns those events into one WAV.
+Websocket messages may arrive out of order; `Reassembler` holds the early ones (their audio
+copied out of the message, so that what is held is what is counted) and hands out in-order
+events. `ContinuousWav` turns those events into one WAV.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 from . import DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_BUFFERED_FRAMES
@@ -18,11 +19,12 @@ from .wav import WavError, WavFormat, parse_wav_header, wav_header
 __all__ = [
     "Audio",
     "ContinuousWav",
-    "Event",
+    "HoldBudget",
     "PartEnd",
     "PartStart",
     "Reassembler",
     "ReassemblyError",
+    "ReassemblyEvent",
     "TakeEnd",
     "as_callback_args",
     "as_iter_item",
@@ -96,10 +98,10 @@ class TakeEnd:
     chunk_id: int | None
 
 
-Event = PartStart | Audio | PartEnd | TakeEnd
+ReassemblyEvent = PartStart | Audio | PartEnd | TakeEnd
 
 
-def as_callback_args(event: Event) -> tuple[int, int | None, bytes | None] | None:
+def as_callback_args(event: ReassemblyEvent) -> tuple[int, int | None, bytes | None] | None:
     """``(part_id, chunk_id, audio)`` for the official SDK's ``audio_callback``, or None.
 
     The official SDK calls back once per frame, in order, with the frame's payload (WAV
@@ -114,7 +116,7 @@ def as_callback_args(event: Event) -> tuple[int, int | None, bytes | None] | Non
     return None
 
 
-def as_iter_item(event: Event) -> tuple[bytes | None, bytes | None] | None:
+def as_iter_item(event: ReassemblyEvent) -> tuple[bytes | None, bytes | None] | None:
     """``(header, audio)`` of the official SDK's ``iter_request`` tuples, or None for no item.
 
     As in the official SDK, a part's first frame is split into its WAV header (up to and
@@ -130,12 +132,26 @@ def as_iter_item(event: Event) -> tuple[bytes | None, bytes | None] | None:
     return None
 
 
+class HoldBudget:
+    """The out-of-order audio several reassemblers hold together (a session's requests), up to ``max_bytes``.
+
+    Each request's own bound leaves the sum unbounded (64 requests of 15 MiB each); a session
+    shares one budget between its requests.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.held = 0
+
+
 class Reassembler:
     """Puts the audio frames of ONE request back in order and reports them as events.
 
     Works in parts mode (``chunk_id`` None) or chunks mode, as the first frame shows.
-    Out-of-order frames are held as views into their messages until they can be delivered,
-    up to ``max_buffered_bytes`` of audio and ``max_buffered_frames`` frames.
+    Out-of-order frames are held until they can be delivered, their audio copied out of the
+    message (a view would keep the whole message alive, metadata and all, uncounted), up
+    to ``max_buffered_bytes`` of audio and ``max_buffered_frames`` frames, and within
+    ``budget`` when one is shared with other reassemblers.
     """
 
     def __init__(
@@ -145,8 +161,10 @@ class Reassembler:
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         max_buffered_frames: int = DEFAULT_MAX_BUFFERED_FRAMES,
         wav_headers: bool = True,
+        budget: HoldBudget | None = None,
     ) -> None:
         self.request_id = request_id
+        self.budget = budget
         self.take_id: str | None = None
         self.max_buffered_bytes = max_buffered_bytes
         self.max_buffered_frames = max_buffered_frames
@@ -177,7 +195,7 @@ class Reassembler:
         """Frames held back until the frames before them arrive."""
         return len(self._pending)
 
-    def feed(self, frame: AudioFrame) -> list[Event]:
+    def feed(self, frame: AudioFrame) -> list[ReassemblyEvent]:
         """Take one frame, in any order; return the events it makes deliverable, in order."""
         self._check_identity(frame)
         key = (frame.part_id, frame.chunk_id)
@@ -192,12 +210,17 @@ class Reassembler:
         if key != self._next:
             self._hold(key, frame)
             return []
-        events: list[Event] = []
+        events: list[ReassemblyEvent] = []
         self._deliver(frame, events)
         while (held := self._pending.pop(self._next, None)) is not None:
-            self._buffered_bytes -= len(held.audio)
+            self._release(len(held.audio))
             self._deliver(held, events)
         return events
+
+    def discard(self) -> None:
+        """Drop every frame held (the request failed or was given up): its budget is free again."""
+        self._pending.clear()
+        self._release(self._buffered_bytes)
 
     def missing(self, limit: int = 20) -> list[Key]:
         """Ids of frames still awaited, next first, up to ``limit`` of them.
@@ -233,6 +256,14 @@ class Reassembler:
                     if len(found) >= limit:
                         return found
         return found
+
+    def describe_received(self) -> str:
+        """A few words on the audio handed out so far, e.g. for a dropped connection's error."""
+        if not self._delivered:
+            return "no audio in order"
+        size = sum(length for length, _ in self._delivered.values())
+        last = max(self._delivered, key=_order)
+        return f"{len(self._delivered)} audio frames in order ({size} bytes, up to {_name(last)})"
 
     def describe_missing(self) -> str:
         """A sentence on what is still awaited, e.g. for a dropped connection's error."""
@@ -332,10 +363,24 @@ class Reassembler:
                 f" max_buffered_frames={self.max_buffered_frames} or"
                 f" max_buffered_bytes={self.max_buffered_bytes}; still awaiting {_name(self._next)}"
             )
-        self._pending[key] = frame
+        budget = self.budget
+        if budget is not None and budget.held + size > budget.max_bytes:
+            raise ReassemblyError(
+                f"too much out-of-order audio in the session: its requests hold {budget.held} bytes together,"
+                f" {_name(key)} ({size} bytes) would pass the session's limit of {budget.max_bytes};"
+                f" still awaiting {_name(self._next)}"
+            )
+        self._pending[key] = replace(frame, audio=memoryview(bytes(frame.audio)).toreadonly())
         self._buffered_bytes += size
+        if budget is not None:
+            budget.held += size
 
-    def _deliver(self, frame: AudioFrame, events: list[Event]) -> None:
+    def _release(self, size: int) -> None:
+        self._buffered_bytes -= size
+        if self.budget is not None:
+            self.budget.held -= size
+
+    def _deliver(self, frame: AudioFrame, events: list[ReassemblyEvent]) -> None:
         part, chunk = key = (frame.part_id, frame.chunk_id)
         self._delivered[key] = _fingerprint(frame.audio)
         if frame.ends_take:
@@ -412,7 +457,7 @@ class ContinuousWav:
         """Sample frames written so far (0 before the format is known)."""
         return self._data_size // self._format.block_align if self._format else 0
 
-    def feed(self, events: Iterable[Event]) -> None:
+    def feed(self, events: Iterable[ReassemblyEvent]) -> None:
         """Write these events' audio; the end of the take closes the output's WAV."""
         for event in events:
             if self._closed:
@@ -486,7 +531,7 @@ class ContinuousWav:
         return wav_header(wav.sample_rate, wav.channels, wav.bits_per_sample, data_size, audio_format=wav.audio_format)
 
 
-def assemble_wav(events: Iterable[Event], *, raw: bool = False) -> bytes:
+def assemble_wav(events: Iterable[ReassemblyEvent], *, raw: bool = False) -> bytes:
     """One continuous WAV (or raw PCM) from the in-order events of a whole request."""
     wav = ContinuousWav(raw=raw)
     wav.feed(events)

@@ -21,6 +21,7 @@ _FMT = struct.Struct("<HHIIHH")
 _CANONICAL = struct.Struct("<4sI4s4sIHHIIHH4sI")
 CANONICAL_HEADER_SIZE = _CANONICAL.size  # 44
 _MAX_U32 = 0xFFFFFFFF
+_MAX_U16 = 0xFFFF
 # Headers are small; a file-like whose data chunk is not within this prefix is not a
 # WAV file we produced or received, and reading further would only waste memory.
 _HEADER_SCAN_LIMIT = 1 << 16
@@ -117,7 +118,18 @@ def _read_fmt(view: memoryview, pos: int, size: int) -> tuple[int, int, int, int
     _, channels, rate, _, _, bits = fields
     if channels == 0 or rate == 0 or bits == 0:
         raise WavError(f"fmt chunk declares {channels} channels, {rate} Hz, {bits} bits per sample; none may be 0")
+    _check_layout(rate, channels, bits, "fmt chunk declares")
     return fields
+
+
+def _check_layout(sample_rate: int, channels: int, bits_per_sample: int, what: str) -> None:
+    """A layout whose header can be written: block align within 16 bits and byte rate within 32."""
+    block_align = channels * ((bits_per_sample + 7) // 8)
+    if block_align > _MAX_U16 or sample_rate * block_align > _MAX_U32:
+        raise WavError(
+            f"{what} {channels} channels, {sample_rate} Hz, {bits_per_sample} bits per sample: its block align"
+            f" ({block_align}) or byte rate ({sample_rate * block_align}) does not fit a WAV header"
+        )
 
 
 def wav_header(
@@ -134,10 +146,11 @@ def wav_header(
     length (for pipes, which cannot be patched afterwards). For an odd ``data_size`` the
     RIFF size counts the pad byte the writer must append after the data.
     """
-    if min(sample_rate, channels, bits_per_sample) <= 0:
+    if min(sample_rate, channels, bits_per_sample) <= 0 or max(channels, bits_per_sample, audio_format) > _MAX_U16:
         raise WavError(
             f"cannot write a header for {channels} channels, {sample_rate} Hz, {bits_per_sample} bits per sample"
         )
+    _check_layout(sample_rate, channels, bits_per_sample, "cannot write a header for")
     if data_size is None:
         riff_size = data_size = _MAX_U32
     else:

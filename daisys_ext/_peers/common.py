@@ -9,13 +9,13 @@ stream's end, which neither service marks with a message, is `PcmFrameDecoder.en
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from .._audio.frames import AudioFrame, FrameError, Message
+from .._audio.frames import AudioFrame, FrameError, Message, load_json
 from .._audio.reassembly import Audio, ContinuousWav, PartStart
 from .._audio.wav import PCM, WavFormat
+from .errors import PeerError
 
 __all__ = ["PcmFormat", "PcmFrameDecoder", "PcmWavWriter", "Spoken", "describe", "json_of"]
 
@@ -109,8 +109,19 @@ class PcmFrameDecoder:
         raise NotImplementedError
 
     def frames(self, message: Message) -> list[AudioFrame]:
-        """The frame of an audio message; ``[]`` for any other message."""
-        audio = self.audio(message)
+        """The frame of an audio message; ``[]`` for any other message.
+
+        Raises `FrameError` for a message that cannot be read, whatever the parsing raised
+        (the service's own error message is its `PeerError`).
+        """
+        try:
+            audio = self.audio(message)
+        except (FrameError, PeerError):
+            raise
+        except Exception as exc:  # whatever a message does to the parsing, it is that message's error
+            raise FrameError(
+                f"a message of {self.service} cannot be read ({type(exc).__name__}): {describe(message, 80)}"
+            ) from None
         if not audio:
             return []
         part, self._next = self._next, self._next + 1
@@ -128,10 +139,10 @@ class PcmFrameDecoder:
 
 
 def json_of(message: Message) -> Any:
-    """A text message's JSON; raises `ValueError` for a binary message or text that is not JSON."""
+    """A text message's JSON; raises `ValueError` for a binary message or text that cannot be read as JSON."""
     if not isinstance(message, str):
         raise ValueError(f"a binary message of {len(message)} bytes, where JSON text was expected")
-    return json.loads(message)
+    return load_json(message)
 
 
 def describe(message: Message, limit: int = 200) -> str:

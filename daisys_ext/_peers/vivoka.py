@@ -57,6 +57,8 @@ VOICES_PATH = "/v1/voice-synthesis/voices"
 SYNTHESIZE_PATH = "/v1/voice-synthesis/synthesize"
 WEBSOCKET_PATH = "/v1/ws/"
 AUDIO_PREFIX = "data:audio/pcm;base64,"
+MAX_SAMPLE_RATE = 1_000_000
+"""The highest sample rate taken from a synthesize answer: above any PCM format, and within what a WAV header holds."""
 NORMAL_CLOSE_CODES = frozenset({1000, 1001})
 """Close codes that end the audio normally (as ``async for message in websocket`` ends in the page's example)."""
 
@@ -144,9 +146,10 @@ def parse_ticket(data: Any, voice_id: str, url: str) -> Ticket:
         raise PeerResponseError(f"POST {url} answered no token (fields: {keys})", service=SERVICE)
     rate = data.get("sample_rate")
     sample_rate = _positive_int(rate)
-    if sample_rate is None:
+    if sample_rate is None or sample_rate > MAX_SAMPLE_RATE:
         raise PeerResponseError(
-            f"POST {url} answered sample_rate {clip(repr(rate), 60)}, where a positive whole number was expected",
+            f"POST {url} answered sample_rate {clip(repr(rate), 60)}, where a whole number of Hz from 1 to"
+            f" {MAX_SAMPLE_RATE} was expected",
             service=SERVICE,
         )
     return Ticket(token, sample_rate, voice_id)
@@ -232,8 +235,16 @@ class VivokaFrameDecoder(PcmFrameDecoder):
     def audio(self, message: Message) -> bytes | None:
         parsed = parse_message(message)
         if isinstance(parsed, ErrorMessage):
-            raise VivokaError(parsed.error)
+            raise VivokaError(parsed.error, shown=_shown(parsed.error))
         return parsed.pcm if isinstance(parsed, AudioData) else None
+
+
+def _shown(value: Any) -> str:
+    """An error's content as its message shows it; content too deep to write back is only named so."""
+    try:
+        return dumps(value)
+    except (RecursionError, ValueError):
+        return f"(a JSON {_json_type(value)} nested too deeply to show)"
 
 
 _JSON_TYPES = {

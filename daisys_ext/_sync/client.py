@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
+from .._callbacks import call, choose_callback
 from .._config import ClientConfig, Verify, credentials_from_env
 from .._errors import (
     DaisysConnectionError,
@@ -31,10 +33,11 @@ from .._files import AudioSink
 from .._http.answers import parsed, parsed_list, unreadable
 from .._http.credentials import TokenAttributes
 from .._http.presigned import PresignedCache, is_presigned, same_origin, storage_request
+from .._http.ready import ReadyHistory
 from .._http.tokens import Tokens
-from .._http.waiting import PollSchedule, WaitTracker, batches
+from .._http.waiting import PollSchedule, WaitTracker, batches, wait_seconds
 from .._logging import redact_logs
-from .._synchronization import call, choose_callback, sleep
+from .._synchronization import sleep
 from .auth import DaisysAuth
 from .hooks import event_hooks
 from .shared_tokens import SharedTokens
@@ -163,6 +166,7 @@ class Client(TokenAttributes):
         )
         self._generated: AuthenticatedClient | None = None
         self._presigned = PresignedCache()
+        self._ready_history = ReadyHistory()  # generation times of earlier takes, for the ready estimate
 
     def with_options(
         self, *, timeout: float | None = None, audio_timeout: float | None = None, max_retries: int | None = None
@@ -175,6 +179,7 @@ class Client(TokenAttributes):
         copy = Client.__new__(Client)
         config = self._config.with_options(timeout=timeout, audio_timeout=audio_timeout, max_retries=max_retries)
         copy._setup(config, self._tokens, self._pool, owns_pool=False, store=self._shared.store)
+        copy._ready_history = self._ready_history
         return copy
 
     @property
@@ -349,9 +354,14 @@ class Client(TokenAttributes):
         done_webhook: str | None = None,
         wait: bool = True,
         raise_on_error: bool = True,
+        wait_timeout: float | None = None,
+        *,
         timeout: float | None = None,
     ) -> VoiceInfo:
-        """Generate a new voice for a model; by default wait until it (and its example take) is ready."""
+        """Generate a new voice for a model; by default wait until it (and its example take) is ready.
+
+        ``wait_timeout`` bounds the wait in seconds (``timeout``, the official SDK's name, means the same).
+        """
         from daisys_speak_api.api.voices import generate_voice
         from daisys_speak_api.models import VoiceInfo
 
@@ -374,7 +384,10 @@ class Client(TokenAttributes):
         if not wait:
             return voice
         return cast(
-            "VoiceInfo", self.wait_for_voices(voice.voice_id, raise_on_error=raise_on_error, timeout=timeout)
+            "VoiceInfo",
+            self.wait_for_voices(
+                voice.voice_id, raise_on_error=raise_on_error, wait_timeout=wait_seconds(wait_timeout, timeout)
+            ),
         )
 
     def update_voice(
@@ -418,10 +431,15 @@ class Client(TokenAttributes):
         voice_ids: str | list[str],
         sleep_seconds: float | None = None,
         raise_on_error: bool = True,
-        timeout: float | None = None,
+        wait_timeout: float | None = None,
         callback: Callable[[list[VoiceInfo]], Any] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Any:
-        """Poll until the voice(s) are done; returns one VoiceInfo for one id, else a list."""
+        """Poll until the voice(s) are done; returns one VoiceInfo for one id, else a list.
+
+        Past ``wait_timeout`` seconds (``timeout``, the official SDK's name) a ``DaisysTimeoutError``.
+        """
         from .._errors import DaisysVoiceGenerateError
 
         def fetch_many(ids: list[str]) -> list[VoiceInfo]:
@@ -432,9 +450,9 @@ class Client(TokenAttributes):
             fetch_many,
             self.get_voice,
             lambda voice: voice.voice_id,
-            sleep_seconds,
-            callback,
-            timeout,
+            sleep_seconds=sleep_seconds,
+            callback=callback,
+            wait_timeout=wait_seconds(wait_timeout, timeout),
         )
         WaitTracker.check(results, raise_on_error, DaisysVoiceGenerateError, "voice")
         return results[0] if isinstance(voice_ids, str) else results
@@ -482,10 +500,14 @@ class Client(TokenAttributes):
         done_webhook: str | None = None,
         wait: bool = True,
         raise_on_error: bool = True,
-        timeout: float | None = None,
+        wait_timeout: float | None = None,
         user_data: UserData | None = None,
+        *,
+        timeout: float | None = None,
     ) -> TakeResponse:
         """Generate speech for ``text`` with a voice; by default wait until the take is ready.
+
+        ``wait_timeout`` bounds the wait in seconds (``timeout``, the official SDK's name, means the same).
 
         The POST is never repeated by the client's retries: a repeated generate would be
         a second take.
@@ -509,7 +531,7 @@ class Client(TokenAttributes):
         take = parsed(answer, TakeResponse, "generate_take")
         if not wait:
             return take
-        (ready,) = self._takes_ready([take], raise_on_error, timeout)
+        (ready,) = self._takes_ready([take], raise_on_error, wait_seconds(wait_timeout, timeout))
         return ready
 
     def generate_takes(
@@ -517,9 +539,11 @@ class Client(TokenAttributes):
         request: list[TakeGenerate],
         wait: bool = True,
         raise_on_error: bool = True,
+        wait_timeout: float | None = None,
+        *,
         timeout: float | None = None,
     ) -> list[TakeResponse]:
-        """Generate several takes in one request; by default wait until all are done."""
+        """Generate several takes in one request; by default wait until all are done (see `generate_take`)."""
         from daisys_speak_api.api.takes import generate_take
         from daisys_speak_api.models import TakeResponse
 
@@ -532,7 +556,7 @@ class Client(TokenAttributes):
         takes = parsed_list(answer, TakeResponse, "generate_takes")
         if not wait:
             return takes
-        return self._takes_ready(takes, raise_on_error, timeout)
+        return self._takes_ready(takes, raise_on_error, wait_seconds(wait_timeout, timeout))
 
     def delete_take(self, take_id: str, raise_on_error: bool = True) -> bool:
         """Delete a take; False (or, by default, `DaisysTakeDeletionError`) when it could not be."""
@@ -553,13 +577,16 @@ class Client(TokenAttributes):
         callback: Callable[[list[TakeResponse]], Any] | None = None,
         async_callback: Callable[[list[TakeResponse]], Any] | None = None,
         raise_on_error: bool = True,
+        wait_timeout: float | None = None,
+        *,
         timeout: float | None = None,
     ) -> Any:
         """Poll until the take(s) are done; returns one TakeResponse for one id, else a list.
 
-        All pending ids are fetched in one list request per round (split when the URL would
-        be too long), at intervals that start short and back off; ``sleep_seconds`` fixes
-        the interval instead. Past ``timeout`` a ``DaisysTimeoutError`` carries the last states.
+        Each take is polled when its own progress says it will be ready (see ``_http/ready.py``),
+        the ids due together in one list request (split when the URL would be too long);
+        ``sleep_seconds`` fixes the interval instead. Past ``wait_timeout`` seconds (``timeout``,
+        the official SDK's name) a ``DaisysTimeoutError`` carries the last states.
         """
         from .._errors import DaisysTakeGenerateError
 
@@ -568,21 +595,30 @@ class Client(TokenAttributes):
             self._list_takes,
             self.get_take,
             _take_id,
-            sleep_seconds,
-            choose_callback(callback, async_callback),
-            timeout,
+            sleep_seconds=sleep_seconds,
+            callback=choose_callback(callback, async_callback),
+            wait_timeout=wait_seconds(wait_timeout, timeout),
+            describe=_take_traits,
         )
         WaitTracker.check(results, raise_on_error, DaisysTakeGenerateError, "take")
         return results[0] if isinstance(take_ids, str) else results
 
     def _takes_ready(
-        self, takes: list[TakeResponse], raise_on_error: bool, timeout: float | None
+        self, takes: list[TakeResponse], raise_on_error: bool, wait_timeout: float | None
     ) -> list[TakeResponse]:
         """Wait for takes just generated: their generate answers count as the first round of polling."""
         from .._errors import DaisysTakeGenerateError
 
         ids = [take.take_id for take in takes]
-        results = self._wait(ids, self._list_takes, self.get_take, _take_id, None, None, timeout, known=takes)
+        results = self._wait(
+            ids,
+            self._list_takes,
+            self.get_take,
+            _take_id,
+            wait_timeout=wait_timeout,
+            known=takes,
+            describe=_take_traits,
+        )
         WaitTracker.check(results, raise_on_error, DaisysTakeGenerateError, "take")
         return results
 
@@ -595,33 +631,35 @@ class Client(TokenAttributes):
         fetch_many: Callable[[list[str]], list[T]],
         fetch_one: Callable[[str], T],
         id_of: Callable[[T], str],
-        sleep_seconds: float | None,
-        callback: Callable[[list[T]], Any] | None,
-        timeout: float | None,
+        *,
+        sleep_seconds: float | None = None,
+        callback: Callable[[list[T]], Any] | None = None,
+        wait_timeout: float | None = None,
         known: Sequence[T] = (),
+        describe: Callable[[T], tuple[str, int] | None] | None = None,
     ) -> list[T]:
-        tracker = WaitTracker(ids, id_of)
+        # Each item is polled when its own progress says (see _http/ready.py), unless the caller fixed
+        # the interval (``sleep_seconds``) or the client's schedule (``poll=``).
+        planned = not sleep_seconds and self._config.poll == PollSchedule()
+        tracker = WaitTracker(ids, id_of, planned=planned, history=self._ready_history, describe=describe)
         schedule = PollSchedule.fixed(sleep_seconds) if sleep_seconds else self._config.poll
-        deadline = tracker.deadline(timeout)
+        deadline = tracker.deadline(wait_timeout)
         # The generate answer (``known``) is as good as a first round: the first poll waits.
-        tracker.update(known)
-        for pause in schedule.intervals():
-            if tracker.done:
-                break
-            if known:
-                known = ()
-                sleep(tracker.pause(pause, deadline, estimate=not sleep_seconds))
-                continue
-            for batch in batches(tracker.pending()):
+        tracker.update(known, poll=False)
+        intervals = schedule.intervals()
+        if known:
+            sleep(tracker.pause(next(intervals), deadline))
+        while not tracker.done:
+            for batch in batches(tracker.due()):
+                sent = time.monotonic()
                 items = fetch_many(batch)
                 # An id the list leaves out is fetched alone: a 404 then says it is gone.
                 items += [fetch_one(missing) for missing in tracker.missing(batch, items)]
-                if tracker.update(items) and callback is not None:
+                if tracker.update(items, sent) and callback is not None:
                     call(callback, tracker.results())
             if tracker.done:
                 break
-            # On the default schedule, a round comes when the items' own progress says they will be ready.
-            sleep(tracker.pause(pause, deadline, estimate=not sleep_seconds))
+            sleep(tracker.pause(next(intervals), deadline))
         return tracker.results()
 
     def _call(self, what: str, send: Callable[[], Any], *, missing_ok: bool = False) -> Any:
@@ -768,6 +806,7 @@ class Client(TokenAttributes):
         voice_id: str | None = None,
         *,
         connect_timeout: float = 10.0,
+        stall_timeout: float | None = 30.0,  # protocol.DEFAULT_STALL_TIMEOUT (_websocket loads on first use)
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         decoder: FrameDecoder | None = None,
         worker_url: str | None = None,
@@ -775,7 +814,9 @@ class Client(TokenAttributes):
         """A websocket session with a worker for ``model`` (or ``voice_id``'s model), for the lowest latency.
 
         Use it in a block: ``with client.websocket(voice_id=v) as ws: ws.speak("Hi", "hi.wav")``.
-        ``max_buffered_bytes`` bounds the out-of-order audio held per request; ``decoder``
+        ``connect_timeout`` bounds opening a connection; ``stall_timeout`` how long the worker may
+        send nothing about the requests in flight before they fail with `DaisysTimeoutError`
+        (None: no bound). ``max_buffered_bytes`` bounds the out-of-order audio held per request; ``decoder``
         reads another wire format (see ``daisys_ext.audio.FrameDecoder``). ``worker_url``
         connects there (a local replay server, a proxy of your own) instead of to a URL from
         the API, on every (re)connection. The client's ``proxy`` and ``verify`` apply.
@@ -792,6 +833,7 @@ class Client(TokenAttributes):
             max_buffered_bytes=max_buffered_bytes,
             decoder=decoder,
             worker_url=worker_url,
+            stall_timeout=stall_timeout,
         )
 
     def websocket_url(
@@ -830,6 +872,11 @@ class Client(TokenAttributes):
 
 def _take_id(take: TakeResponse) -> str:
     return take.take_id
+
+
+def _take_traits(take: TakeResponse) -> tuple[str, int]:
+    """What makes takes alike in generation time: the voice (and so the model) and the text's length."""
+    return take.voice_id, len(take.text)
 
 
 def broken_stream(take_id: str, exc: httpx.TransportError) -> DaisysConnectionError:

@@ -10,7 +10,9 @@ class only connects, waits and hands out what the protocol decided.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import os
 from collections.abc import Iterator
 from types import TracebackType
@@ -21,6 +23,7 @@ from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
+from .._callbacks import accept_callbacks, call
 from .._deadline import deadline_after, expired, remaining
 from .._errors import (
     DaisysError,
@@ -31,17 +34,12 @@ from .._errors import (
 )
 from .._files import output_file
 from .._logging import redact_logs
-from .._synchronization import (
-    Event,
-    Guard,
-    Lock,
-    TextChunks,
-    accept_callbacks,
-    call,
-)
+from .._synchronization import Atomic, Lock, Signal
+from .._text.pieces import TextChunks
 from .._websocket.connection import Connection, ConnectionLost, ConnectOptions, HandshakeRefused
 from .._websocket.output import AudioOut, WavTarget
 from .._websocket.protocol import (
+    DEFAULT_STALL_TIMEOUT,
     END,
     AudioCallback,
     Info,
@@ -65,6 +63,8 @@ __all__ = ["Websocket"]
 
 log = logging.getLogger("daisys_ext.websocket")
 NOT_CONNECTED = "The websocket is not connected: use it in a with block (or call reconnect() first)."
+STALL_PROBE = 0.05
+"""Seconds a reader listens, at least, before it takes the worker for silent (``stall_timeout``)."""
 
 
 class Workers(Protocol):
@@ -87,6 +87,10 @@ class Websocket:
     (``update`` or ``iter_request``); a coroutine function is refused here, where nothing
     would await it (the async session awaits them). Several callers
     may iterate their own requests at once: one reads, the others wait for what it brings.
+
+    ``stall_timeout`` (seconds, None for no bound) bounds every wait for the worker: when it
+    sends nothing about any request in flight for that long, they fail with
+    `DaisysTimeoutError` and the connection is replaced for later requests.
     """
 
     def __init__(
@@ -99,6 +103,7 @@ class Websocket:
         max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         decoder: FrameDecoder | None = None,
         worker_url: str | None = None,
+        stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
     ) -> None:
         if not model and not voice_id:
             raise DaisysInputError("A websocket needs a model or a voice_id.")
@@ -109,13 +114,19 @@ class Websocket:
         self._client = client
         self._options = connect or ConnectOptions()
         self._protocol = SessionProtocol(decoder=decoder, max_buffered_bytes=max_buffered_bytes)
-        self._guard = Guard()  # guards the protocol and the fields below
+        self.stall_timeout = stall_timeout
+        self._guard = Atomic()  # guards the protocol and the fields below
         self._ws: Connection | None = None
         self._resend: list[str] = []  # commands to send once a connection is open again
         self._closed = True  # by the user: nothing reconnects until reconnect()
         self._opening = Lock()  # one connection opened at a time
-        self._reading = False  # one caller receives at a time; the others wait for what it brings
-        self._progress = Event()  # set (and replaced) after every message handled
+        # Who reads the connection: whichever caller needs a message when nobody is reading (``update``, or an
+        # iteration whose request has nothing to give) sets ``_reading``, receives ONE message, hands it to the
+        # protocol and sets ``_progress``; every other caller meanwhile waits on that event, then looks at its
+        # own request again (the message may have been for it) and, if still empty, reads or waits in turn.
+        # The event is replaced after each message, so a wait is always for the next one.
+        self._reading = False
+        self._progress = Signal()
 
     def __enter__(self) -> Websocket:
         self.reconnect()
@@ -131,6 +142,17 @@ class Websocket:
         """Whether a connection to a worker is open now (the session reconnects by itself when needed)."""
         ws = self._ws
         return ws is not None and ws.is_open
+
+    @property
+    def stall_timeout(self) -> float | None:
+        """Seconds the worker may send nothing about any request in flight before they fail (None: no bound)."""
+        return self._protocol.stall_timeout
+
+    @stall_timeout.setter
+    def stall_timeout(self, value: float | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not value > 0):
+            raise DaisysInputError(f"stall_timeout must be a positive number of seconds or None, not {value!r}")
+        self._protocol.stall_timeout = None if value is None or math.isinf(value) else float(value)
 
     @property
     def in_flight(self) -> list[int]:
@@ -171,7 +193,7 @@ class Websocket:
             self.model = (self._client.get_voice(self.voice_id)).model
         options = self._options
         if connect_timeout:
-            options = ConnectOptions(connect_timeout, options.ssl_context, options.proxy)
+            options = dataclasses.replace(options, timeout=connect_timeout)
         for attempt in range(2):
             try:
                 url = self._worker_url or self._client.websocket_url(self.model)
@@ -187,6 +209,7 @@ class Websocket:
         with self._guard:
             self._ws = ws
             resend, self._resend = self._resend, []
+            self._protocol.connection_opened()
         for command in resend:
             try:
                 ws.send(command)
@@ -245,16 +268,20 @@ class Websocket:
         audio_callback: AudioCallback | None = None,
         timeout: float | None = None,
         user_data: UserData | None = None,
+        *,
+        connect_timeout: float | None = None,
     ) -> int:
         """Ask the worker for a take; returns the request id for ``iter_request`` and the callbacks.
 
         ``status_callback(request_id, take)`` gets every status change;
         ``audio_callback(request_id, take_id, part_id, chunk_id, audio)`` every frame in
         order (``audio`` None at an end marker). Without callbacks the output is kept
-        until ``iter_request`` reads it. ``timeout`` bounds opening a connection first,
-        if one must be opened.
+        until ``iter_request`` reads it. ``connect_timeout`` bounds opening a connection
+        first, if one must be opened (``timeout`` is the official SDK's name for it).
         """
         accept_callbacks(status_callback, audio_callback)
+        if timeout is not None and connect_timeout is not None and timeout != connect_timeout:
+            raise DaisysInputError("Give connect_timeout, or the official SDK's timeout for it, not both.")
         body = take_generate(
             voice_id,
             text,
@@ -267,7 +294,7 @@ class Websocket:
         )
         with self._guard:
             request_id, command = self._protocol.take_command(body, stream_options, status_callback, audio_callback)
-        self._send(request_id, command, timeout)
+        self._send(request_id, command, connect_timeout if connect_timeout is not None else timeout)
         return request_id
 
     def generate_voice(
@@ -302,9 +329,9 @@ class Websocket:
         self._send(request_id, command, None)
         return request_id
 
-    def _send(self, request_id: int, command: str, timeout: float | None) -> None:
+    def _send(self, request_id: int, command: str, connect_timeout: float | None) -> None:
         try:
-            ws = self._connection(timeout)
+            ws = self._connection(connect_timeout)
         except BaseException:
             with self._guard:
                 self._protocol.withdraw(request_id)
@@ -322,9 +349,11 @@ class Websocket:
         Raises the oldest error not yet raised: `DaisysWebsocketGenerateError` (with its
         ``request_id``) when the worker refused a request or reported an error for it, even
         after the take's final status; `DaisysWebsocketStreamError` when a request's stream
-        broke, or a message named a request this session never made. Other requests go on
-        either way: a message only ever fails the request it is about (one that cannot be
-        read fails the requests in flight, since whose it was cannot be told).
+        broke; `DaisysTimeoutError` when the worker went silent (``stall_timeout``). A
+        message only ever fails the request it is about, but one that cannot be read fails
+        the requests in flight (whose it was cannot be told), and one about a request this
+        session never made fails them too and replaces the connection (the worker and the
+        session disagree). Either way later requests go on.
         """
         with self._guard:
             error = self._protocol.pop_error()
@@ -335,27 +364,29 @@ class Websocket:
         if error is not None:
             raise error
 
-    def iter_request(self, request_id: int, timeout: float | None = None) -> Iterator[IterItem]:
+    def iter_request(self, request_id: int, request_timeout: float | None = None) -> Iterator[IterItem]:
         """Yield ``(take_id, take, header, audio)`` for a request, in order, until it is complete.
 
         ``take`` is set for a status change, ``header`` for a part's first audio, ``audio``
         for each frame's audio; a chunks-mode end of part is all None but ``take_id``.
-        Raises the request's error after the items before it; ``timeout`` bounds the whole
+        Raises the request's error after the items before it: a take that fails yields its
+        statuses up to ``error``, then raises `DaisysWebsocketGenerateError` with the
+        worker's message, as the official SDK does. ``request_timeout`` bounds the whole
         iteration (`DaisysTimeoutError`).
         """
-        for take_id, item in self._items(request_id, timeout):
+        for take_id, item in self._items(request_id, request_timeout, raise_failed_take=True):
             official = official_item(take_id, item)
             if official is not None:
                 yield official
 
-    def iter_pcm(self, request_id: int, timeout: float | None = None) -> Iterator[bytes]:
+    def iter_pcm(self, request_id: int, request_timeout: float | None = None) -> Iterator[bytes]:
         """Yield a request's audio as raw PCM: every part's samples in order, without headers.
 
         All parts must share one format (a `WavError` otherwise, which is also a
         `DaisysWebsocketStreamError`); a take that does not end ready raises
-        `DaisysTakeGenerateError` after its audio.
+        `DaisysTakeGenerateError` after its audio. ``request_timeout`` bounds the whole request.
         """
-        yield from self._pcm(self._request_items(request_id, timeout))
+        yield from self._pcm(self._request_items(request_id, request_timeout))
 
     def write_wav(
         self,
@@ -363,7 +394,7 @@ class Websocket:
         file: WavTarget,
         *,
         raw: bool = False,
-        timeout: float | None = None,
+        request_timeout: float | None = None,
         subtitles: str | os.PathLike[str] | None = None,
         play: bool | AudioOutput = False,
     ) -> Info:
@@ -374,8 +405,9 @@ class Websocket:
         ``subtitles`` (a ``.srt`` or ``.vtt`` path) gets a cue for each part, with the
         sentence's normalized text; ``play`` plays the audio as it is written (True: the
         sound card, with the ``audio`` extra; or an `AudioOutput` of your own).
+        ``request_timeout`` bounds the whole request (`DaisysTimeoutError`).
         """
-        (info,) = self._write(self._request_items(request_id, timeout), file, raw, subtitles, play)
+        (info,) = self._write(self._request_items(request_id, request_timeout), file, raw, subtitles, play)
         return info
 
     def speak(
@@ -387,16 +419,16 @@ class Websocket:
         prosody: Prosody | None = None,
         style: list[str] | None = None,
         override_language: str | None = None,
-        timeout: float | None = None,
+        request_timeout: float | None = None,
         subtitles: str | os.PathLike[str] | None = None,
         play: bool | AudioOutput = False,
     ) -> TakeResponse:
         """Text to a WAV file over this connection: a take streamed in chunks and written as it comes.
 
-        ``subtitles`` and ``play`` as for `write_wav`.
+        ``request_timeout``, ``subtitles`` and ``play`` as for `write_wav`.
         """
         request_id = self._say(text, voice_id, prosody, style, override_language)
-        info = self.write_wav(request_id, file, timeout=timeout, subtitles=subtitles, play=play)
+        info = self.write_wav(request_id, file, request_timeout=request_timeout, subtitles=subtitles, play=play)
         assert isinstance(info, TakeResponse)
         return info
 
@@ -408,7 +440,7 @@ class Websocket:
         prosody: Prosody | None = None,
         style: list[str] | None = None,
         override_language: str | None = None,
-        timeout: float | None = None,
+        sentence_timeout: float | None = None,
     ) -> Iterator[bytes]:
         """Speech for a text that is still being written: yields raw PCM (as ``iter_pcm``) in text order.
 
@@ -421,9 +453,10 @@ class Websocket:
         beside the caller, so a slow producer never holds back audio that has arrived:
         here by a thread, from any iterable; in the async session by a task, from an
         async iterable too. Leaving the iteration early stops sending sentences and drops the audio of
-        those sent; the connection stays usable. ``timeout`` bounds each sentence's audio.
+        those sent; the connection stays usable. ``sentence_timeout`` bounds each sentence's
+        audio, from when its turn comes (`DaisysTimeoutError`).
         """
-        items = self._sentence_items(text_chunks, voice_id, prosody, style, override_language, timeout)
+        items = self._sentence_items(text_chunks, voice_id, prosody, style, override_language, sentence_timeout)
         yield from self._pcm(items)
 
     def speak_stream(
@@ -435,16 +468,17 @@ class Websocket:
         prosody: Prosody | None = None,
         style: list[str] | None = None,
         override_language: str | None = None,
-        timeout: float | None = None,
+        sentence_timeout: float | None = None,
         subtitles: str | os.PathLike[str] | None = None,
         play: bool | AudioOutput = False,
     ) -> list[TakeResponse]:
         """A text still being written to ONE continuous WAV file, sentence by sentence as in `stream_text`.
 
         Written atomically (no file unless every sentence's take is ready); returns the
-        sentences' takes in order. ``subtitles`` and ``play`` as for `write_wav`.
+        sentences' takes in order. ``sentence_timeout`` as for `stream_text`; ``subtitles`` and
+        ``play`` as for `write_wav`.
         """
-        items = self._sentence_items(text_chunks, voice_id, prosody, style, override_language, timeout)
+        items = self._sentence_items(text_chunks, voice_id, prosody, style, override_language, sentence_timeout)
         infos = self._write(items, file, False, subtitles, play)
         return [info for info in infos if isinstance(info, TakeResponse)]
 
@@ -531,7 +565,9 @@ class Websocket:
                     write_subtitles(out.cues(), subtitles)
         return out.infos
 
-    def _items(self, request_id: int, timeout: float | None) -> Iterator[tuple[str | None, Item]]:
+    def _items(
+        self, request_id: int, timeout: float | None, *, raise_failed_take: bool = False
+    ) -> Iterator[tuple[str | None, Item]]:
         """A request's items as they become available, reading the connection when it is this caller's turn.
 
         Left before its end (closed early, a timeout, the caller's own error), the request is
@@ -542,20 +578,22 @@ class Websocket:
         try:
             while True:
                 with self._guard:
-                    item = self._protocol.next_item(request_id)
+                    item = self._protocol.next_item(request_id, raise_failed_take=raise_failed_take)
                     reading, progress = self._reading, self._progress
+                    wake = self._protocol.wake_at(request_id)  # a failed take's report, awaited a moment
                 if item is END:
                     complete = True
                     return
                 if isinstance(item, tuple):
                     yield item
                     continue
-                if reading:
-                    progress.wait(remaining(deadline))
-                else:
-                    self._pump(remaining(deadline))
                 if expired(deadline):
                     raise DaisysTimeoutError(f"Request {request_id} did not complete within {timeout} s.")
+                wait = _sooner(remaining(deadline), remaining(wake))
+                if reading:
+                    progress.wait(wait)
+                else:
+                    self._pump(wait)
         finally:
             if not complete:
                 with self._guard:
@@ -574,22 +612,44 @@ class Websocket:
         finally:
             with self._guard:
                 self._reading = False
-                done, self._progress = self._progress, Event()
+                done, self._progress = self._progress, Signal()
             done.set()
 
     def _receive(self, timeout: float | None) -> None:
+        """One message (or none within ``timeout``, nor past the stall bound), handled; a silent worker, or one
+        that named a request never made, loses its connection (its requests have failed) for a new one."""
         ws = self._connection()
+        with self._guard:
+            stall_left = remaining(self._protocol.stall_deadline())
+        wait = _sooner(timeout, stall_left)
+        if stall_left is not None and stall_left <= STALL_PROBE:
+            # Silence is only known once the socket is drained: listen a moment whatever the caller's timeout,
+            # so that what the worker sent while nobody read (callbacks between update() calls, a busy event
+            # loop) is found waiting, and not taken for a silent worker.
+            wait = STALL_PROBE
         try:
-            message = ws.recv(timeout)
+            message = ws.recv(wait)
         except ConnectionLost as lost:
             self._lost(ws, lost.why)
             return
-        if message is None:
-            return
+        calls = []
         with self._guard:
-            calls = self._protocol.receive(message)
+            if message is not None:
+                calls = self._protocol.receive(message)
+            broken = self._protocol.disagreed
+            if broken is None and message is None and self._protocol.check_stall():
+                broken = f"the worker sent nothing for {self._protocol.stall_timeout:g} s (stall_timeout)"
         for callback in calls:
             call(callback)
+        if broken is not None:
+            self._lost(ws, broken)
+
+
+def _sooner(first: float | None, second: float | None) -> float | None:
+    """The shorter of two waits in seconds (None: no limit)."""
+    if first is None:
+        return second
+    return first if second is None else min(first, second)
 
 
 def _follow(out: AudioOut, request_id: int, item: Item) -> memoryview | None:

@@ -29,18 +29,26 @@ log = logging.getLogger("daisys_ext.websocket")
 
 Message = str | bytes
 
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+"""The largest message the asyncio connection accepts: in parts mode one message is a whole
+sentence's WAV, a few MiB for the longest real sentence (three minutes of 48 kHz 16-bit mono
+is 17 MiB); a larger one closes the connection (1009) and fails the requests it carried."""
+
 
 @dataclass(frozen=True)
 class ConnectOptions:
     """How to reach workers: the client's TLS context and proxy, applied to websockets as to HTTP.
 
     ``headers`` are extra handshake headers (another service's API key, say): never in the repr.
+    ``max_message_bytes`` bounds one received message (None: no bound); websocket-client
+    has no such bound, so it applies to the asyncio connection only.
     """
 
     timeout: float = 10.0
     ssl_context: ssl.SSLContext | None = None
     proxy: str | None = None
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES
 
 
 class ConnectionLost(Exception):
@@ -98,11 +106,10 @@ class AsyncConnection:
 
         secure = urlsplit(url).scheme == "wss"
         try:
-            # No size limit: in parts mode one message is a whole sentence's WAV.
             ws = await connect(
                 url,
                 open_timeout=options.timeout,
-                max_size=None,
+                max_size=options.max_message_bytes,
                 compression=None,
                 # wss:// with no context of ours is True (the system's trust): None is refused for wss.
                 ssl=(options.ssl_context or True) if secure else None,
@@ -153,7 +160,12 @@ class AsyncConnection:
 
 def _closed(exc: Exception) -> str:
     close = getattr(exc, "rcvd", None)
-    return close_description(close.code, close.reason) if close is not None else "closed without a close frame"
+    if close is not None:
+        return close_description(close.code, close.reason)
+    sent = getattr(exc, "sent", None)  # this end closed it: a message over max_size (1009), say
+    if sent is not None:
+        return f"closed by this client, {close_description(sent.code, sent.reason)}"
+    return "closed without a close frame"
 
 
 def _close_code(exc: Exception) -> int | None:

@@ -25,6 +25,7 @@ def run(args: argparse.Namespace, ui: Ui, store: object = None) -> int:
     try:
         from daisys_ext.testing import Emulator
         from daisys_ext.testing.__main__ import parse_args
+        from daisys_ext.testing._audio import available_formats
     except ImportError as exc:
         raise UsageError(f"the emulator needs its extra: pip install 'daisys-ext[emulator]' ({exc})") from None
     argv: list[str] = []
@@ -35,17 +36,23 @@ def run(args: argparse.Namespace, ui: Ui, store: object = None) -> int:
     options = parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    formats = available_formats()
+    gives = (
+        f"It gives {', '.join(formats)} audio."
+        if len(formats) > 1
+        else "It gives WAV audio only: mp3, flac, m4a and webm need PyAV (pip install 'daisys-ext[emulator]')."
+    )
     with Emulator(**vars(options)) as emulator:
         env = environment(emulator.api_url, emulator.email, emulator.password)
         if args.json:
             urls = {"api_url": emulator.api_url, "storage_url": emulator.storage_url, "worker_url": emulator.worker_url}
-            ui.json({"env": env, **urls})
+            ui.json({"env": env, **urls, "formats": list(formats)})
         else:
             for name, value in env.items():
                 ui.print(f"export {name}={value}")
         ui.note(
             f"Daisys emulator running at {emulator.api_url} (storage {emulator.storage_url}, "
-            f"worker {emulator.worker_url}).\nRun the export lines above in another shell to point `daisys` "
+            f"worker {emulator.worker_url}). {gives}\nRun the export lines above in another shell to point `daisys` "
             "and daisys_ext at it. Ctrl-C stops it."
         )
         try:

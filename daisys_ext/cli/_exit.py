@@ -6,15 +6,15 @@ from enum import IntEnum
 
 
 class Exit(IntEnum):
-    """What ``daisys`` exits with (documented in ``daisys --help`` and the README)."""
+    """What ``daisys`` exits with (documented in ``daisys --help``: `EXIT_CODES_HELP`)."""
 
     OK = 0
-    FAILURE = 1  # anything else: a take that failed to generate, a file that cannot be written, ...
-    USAGE = 2  # a bad command line or argument, refused before or by the service (422)
-    AUTH = 3  # no credentials, or refused ones
-    NOT_FOUND = 4  # no such voice, take or model
-    SERVICE = 5  # the service failed or could not be reached, after the client's retries
-    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+    FAILURE = 1
+    USAGE = 2
+    AUTH = 3
+    NOT_FOUND = 4
+    SERVICE = 5
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 EXIT_CODES_HELP = """\

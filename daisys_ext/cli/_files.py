@@ -1,72 +1,83 @@
-"""Files the CLI writes: atomically (complete or not at all), with predictable names, and described for people."""
+"""The audio the commands write, and how it is described: formats, file names, where audio goes, sizes and durations."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
+import sys
+import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from daisys_ext._files import atomic_file
+
+from ._exit import UsageError
+
+if TYPE_CHECKING:
+    from daisys_ext import Client, TakeResponse
+
 
 FORMATS = ("wav", "mp3", "flac", "m4a", "webm")
 
 
-def _read_umask() -> int:
-    # Reading the umask means setting it: done once, at import, before any thread writes files.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def audio_format(output: str | None, given: str | None) -> tuple[str, str]:
+    """The audio format and where it was asked (``--format mp3``, ``-o x.mp3``): ``--format``, -o's extension, or wav.
 
-
-_UMASK = _read_umask()
-
-
-def temporary_names(path: Path) -> list[Path]:
-    """Leftovers of an interrupted atomic write of ``path`` (ours and the library's use one pattern)."""
-    return list(path.parent.glob(f".{glob_escape(path.name)}.*.part"))
-
-
-def glob_escape(name: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", name)
-
-
-@contextlib.contextmanager
-def atomic_file(path: str | os.PathLike[str], mode: int | None = None) -> Iterator[BinaryIO]:
-    """A temporary file beside ``path``, renamed over it when the block ends without error, else removed.
-
-    ``mode`` (0o600 for credentials) is the file's from its creation on; without it the file
-    gets the mode a new file would (the umask's).
+    An extension that is no audio format, or that another ``--format`` contradicts, is a usage error: the
+    file would hold audio its name does not say.
     """
-    target = Path(path)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, on both paths
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
-    )
-    try:
-        yield handle  # type: ignore[misc]
-        handle.flush()
-        os.fsync(handle.fileno())
-        handle.close()
-        os.chmod(handle.name, 0o666 & ~_UMASK if mode is None else mode)
-        os.replace(handle.name, target)
-    except BaseException:
-        handle.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(handle.name)
-        raise
-
-
-def format_of(path: str | None, given: str | None, default: str = "wav") -> str:
-    """The audio format: ``--format`` if given, else the output file's extension if it is one, else ``default``."""
+    suffix = Path(output).suffix.lower().lstrip(".") if output and output != "-" else ""
     if given:
-        return given
-    if path and path != "-":
-        suffix = Path(path).suffix.lower().lstrip(".")
-        if suffix in FORMATS:
-            return suffix
-    return default
+        if suffix in FORMATS and suffix != given:
+            raise UsageError(f"-o {output} names {suffix} audio, but --format {given} was given: make them agree")
+        return given, f"--format {given}"
+    if suffix in FORMATS:
+        return suffix, f"-o {output}"
+    if suffix:
+        raise UsageError(
+            f"-o {output}: .{suffix} is not an audio format daisys writes ({', '.join(FORMATS)}):"
+            " end the name in one of them, or give --format"
+        )
+    return "wav", "wav"
+
+
+def check_service_format(client: Client, fmt: str, origin: str) -> None:
+    """A usage error when the service cannot give ``fmt`` (an emulator without PyAV says so), before a take is made."""
+    if fmt == "wav":
+        return
+    formats = client.version().additional_properties.get("formats")
+    if isinstance(formats, list) and fmt not in formats:
+        raise UsageError(
+            f"{origin}: this service gives {', '.join(map(str, formats))} audio only, not {fmt}"
+            " (an emulator gives every format with its extra: pip install 'daisys-ext[emulator]')"
+        )
+
+
+def refuse_terminal(output: str | None) -> None:
+    """``-o -`` on a terminal would print binary audio on the screen: a usage error with what to do instead."""
+    if output == "-" and sys.stdout.isatty():
+        raise UsageError("-o - writes binary audio, and standard output is a terminal: give -o FILE, or pipe it")
+
+
+STATUS_WORDS = {"progress_25": "generating, 25 %", "progress_50": "generating, 50 %", "progress_75": "generating, 75 %"}
+STATUS_WORDS.update(started="generating", error="failed", timeout="timed out")
+
+
+def status_words(status: Any) -> str:
+    """A take's or voice's status as a person reads it: ``progress_25`` is "generating, 25 %"."""
+    value = str(getattr(status, "value", status))
+    return STATUS_WORDS.get(value, value)
+
+
+def take_seconds(take: TakeResponse) -> float | None:
+    """The take's audio length, from its info (samples / rate), when the service gave it."""
+    info = getattr(take, "info", None)
+    duration, rate = getattr(info, "duration", None), getattr(info, "audio_rate", None)
+    if isinstance(duration, int) and isinstance(rate, int) and rate > 0:
+        return duration / rate
+    return None
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -75,8 +86,7 @@ def slug(text: str, limit: int = 40) -> str:
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     out = ""
     for word in words:
-        candidate = f"{out}-{word}" if out else word
-        if len(candidate) > limit:
+        if len(candidate := f"{out}-{word}" if out else word) > limit:
             break
         out = candidate
     return out or (words[0][:limit] if words else "speech")
@@ -87,14 +97,11 @@ def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).lstrip(".-").rstrip("-")
 
 
-def unused_path(stem: str, suffix: str, folder: Path | None = None) -> Path:
-    """``stem.suffix`` in ``folder`` (the current one), or ``stem-2.suffix`` and so on if that is taken."""
-    folder = folder or Path()
-    path = folder / f"{stem}.{suffix}"
-    n = 2
+def unused_path(stem: str, suffix: str) -> Path:
+    """``stem.suffix`` in the current folder, or ``stem-2.suffix`` and so on if that is taken."""
+    path, n = Path(f"{stem}.{suffix}"), 2
     while path.exists():
-        path = folder / f"{stem}-{n}.{suffix}"
-        n += 1
+        path, n = Path(f"{stem}-{n}.{suffix}"), n + 1
     return path
 
 
@@ -116,3 +123,65 @@ def seconds(value: float) -> str:
         return f"{value:.2f} s"
     minutes, rest = divmod(round(value), 60)
     return f"{minutes} min {rest:02d} s"
+
+
+def written(output: str | None, size: int | None, duration: float | None, first_audio: float | None = None) -> str:
+    """What was written, for a person: ``Saved x.wav: 1.20 s of audio, 105.9 kB (first audio after 0.31 s)``."""
+    parts = (None if duration is None else f"{seconds(duration)} of audio", None if size is None else human_size(size))
+    what = ", ".join(part for part in parts if part)
+    first = "" if first_audio is None else f" (first audio after {first_audio:.2f} s)"
+    if output is None:
+        return f"Played {what}{first}"
+    return f"Wrote {what} to standard output{first}" if output == "-" else f"Saved {output}: {what}{first}"
+
+
+class Meter:
+    """A binary file that passes writes on and notes them: when the first came, how many bytes, the WAV's rate."""
+
+    def __init__(self, out: BinaryIO, on_write: Callable[[Meter], None] | None = None, started: float = 0.0) -> None:
+        self._out = out
+        self._on_write = on_write
+        self.started = started or time.monotonic()
+        self.first_write: float | None = None
+        self.bytes = self.byte_rate = self.data_offset = 0
+        self._header = b""
+
+    def write(self, data: bytes | memoryview) -> int:
+        written = self._out.write(data)
+        if self.first_write is None:
+            self.first_write = time.monotonic() - self.started
+        if not self.byte_rate and len(self._header) < 4096:
+            from daisys_ext.audio import WavError, parse_wav_header
+
+            self._header += bytes(data)
+            with contextlib.suppress(WavError):
+                wav = parse_wav_header(self._header)
+                self.byte_rate, self.data_offset = wav.byte_rate, wav.data_offset
+        self.bytes += len(data)
+        if self._on_write is not None:
+            self._on_write(self)
+        return written
+
+    @property
+    def audio_seconds(self) -> float:
+        """Seconds of audio written so far (a WAV's)."""
+        return max(0, self.bytes - self.data_offset) / self.byte_rate if self.byte_rate else 0.0
+
+    def __getattr__(self, name: str) -> Any:  # seek, tell, flush, ...: the file's own (a WAV's header is patched)
+        return getattr(self._out, name)
+
+
+@contextlib.contextmanager
+def audio_target(output: str | None) -> Iterator[BinaryIO]:
+    """Where audio goes: a path (atomically), standard output (``-``), or, to play only, a file thrown away."""
+    if output == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+    elif output is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="daisys-") as folder, open(Path(folder) / "say.wav", "w+b") as out:
+            yield out
+    else:
+        with atomic_file(output) as out:
+            yield out

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
+import argparse
 import os
 import sys
 import traceback
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from ._exit import Exit, exit_code, one_line
+from ._exit import Exit, UsageError, exit_code, one_line
+
+if TYPE_CHECKING:
+    from ._store import TokenStore
+    from ._ui import Ui
+
+Handler = Callable[[argparse.Namespace, "Ui", "TokenStore"], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ui = Ui(quiet=bool(getattr(args, "quiet", False)))
     try:
-        return int(_handler(args.handler)(args, ui, TokenStore()))
+        return handler(args)(args, ui, TokenStore())
     except KeyboardInterrupt:
         print("\ndaisys: interrupted", file=sys.stderr)
         return Exit.INTERRUPTED
@@ -48,7 +54,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(exc)
 
 
-def _handler(where: str) -> Any:
-    """A command's function, ``module:function``, imported only when that command runs."""
-    module, _, function = where.partition(":")
-    return getattr(importlib.import_module(module), function)
+def handler(args: argparse.Namespace) -> Handler:
+    """The function of the command ``args`` names; the commands' modules are imported only when one runs."""
+    from . import _auth, _emulator, _resources, _say
+
+    def batch(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
+        from ._batch import run  # threads, CSV and hashes: for this command only
+
+        return run(args, ui, store)
+
+    def login(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
+        if args.password_stdin and not (args.email or os.environ.get("DAISYS_EMAIL")):  # stdin holds the password
+            raise UsageError("--password-stdin reads only the password: give the email with --email or $DAISYS_EMAIL")
+        return _auth.login(args, ui, store)
+
+    handlers: dict[str, Handler] = {
+        "say": _say.run,
+        "models": _resources.models,
+        "voices": _resources.voices,
+        "takes": _resources.takes,
+        "voice create": _resources.voice_create,
+        "voice delete": _resources.voice_delete,
+        "take audio": _resources.take_audio,
+        "take delete": _resources.take_delete,
+        "batch": batch,
+        "login": login,
+        "logout": _auth.logout,
+        "emulator": _emulator.run,
+    }
+    return handlers[f"{args.command} {getattr(args, 'action', '')}".strip()]

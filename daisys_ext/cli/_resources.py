@@ -1,27 +1,38 @@
-"""The account's models, voices and takes: listed as tables (or JSON), made, fetched and deleted."""
+"""The account's models, voices and takes: listed as tables (or JSON), made, fetched and deleted; voices by name."""
 
 from __future__ import annotations
 
 import argparse
+import threading
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from ._exit import Exit, UsageError
-from ._files import format_of, human_size, seconds
+from ._exit import CliError, Exit, NotFoundError, UsageError
+from ._files import (
+    Meter,
+    audio_format,
+    audio_target,
+    check_service_format,
+    refuse_terminal,
+    status_words,
+    take_seconds,
+    written,
+)
 from ._session import open_client
-from ._store import TokenStore
-from ._ui import Ui
 
 if TYPE_CHECKING:
-    from daisys_ext import TakeResponse, VoiceInfo
+    from daisys_ext import Client, TakeResponse, VoiceInfo
 
-MAX_PAGES = 10  # of takes, looking for --length of them with --status
+    from ._store import TokenStore
+    from ._ui import Ui
+
+MAX_TAKE_PAGES = 10  # of takes, looking for --length of them with --status
+VOICE_PAGE, MAX_VOICE_PAGES = 100, 20  # 2000 voices: beyond that, give the id
 
 
 def _when(timestamp_ms: int | None) -> str:
-    if not isinstance(timestamp_ms, int):
-        return ""
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp_ms / 1000))
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp_ms / 1000)) if isinstance(timestamp_ms, int) else ""
 
 
 def _short(text: str, limit: int = 48) -> str:
@@ -29,11 +40,77 @@ def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _seconds(take: TakeResponse) -> str:
-    from ._say_daisys import take_seconds
+# -- voices by id or name --------------------------------------------------------------------------------------------
 
-    value = take_seconds(take)
-    return "" if value is None else f"{value:.1f} s"
+
+def all_voices(client: Client) -> Iterator[VoiceInfo]:
+    """The account's voices, newest first, page by page."""
+    for page in range(1, MAX_VOICE_PAGES + 1):
+        voices = client.get_voices(length=VOICE_PAGE, page=page)
+        yield from voices
+        if len(voices) < VOICE_PAGE:
+            return
+
+
+def find_voice(client: Client, wanted: str, *, ready: bool = True) -> VoiceInfo:
+    """The voice with id ``wanted``, else the one named so (case-insensitively); exit 4 if none, 2 if several.
+
+    ``ready``: the voice is to speak with, so only ready voices count among those of that name.
+    """
+    from daisys_ext import DaisysNotFoundError, DaisysValidationError
+
+    try:
+        voice = client.get_voice(wanted)
+    except (DaisysNotFoundError, DaisysValidationError):
+        named = [v for v in all_voices(client) if v.name.casefold() == wanted.casefold()]
+    else:
+        named = [voice]
+    usable = [v for v in named if v.status == "ready"] if ready else named
+    if len(usable) > 1:
+        ids = ", ".join(f"{v.voice_id} ({v.model}, {status_words(v.status)})" for v in usable)
+        raise UsageError(f"{len(usable)} voices are named {wanted!r}: {ids}; give the id of one")
+    if usable:
+        return usable[0]
+    if named:
+        raise CliError(f"Voice {named[0].name} ({named[0].voice_id}) is not ready: {status_words(named[0].status)}.")
+    raise NotFoundError(f"No voice with the id or name {wanted!r}; `daisys voices` lists them.")
+
+
+def choose_voice(client: Client, wanted: str | None, ui: Ui) -> VoiceInfo:
+    """``--voice``'s voice, or the newest ready one (and a note saying so); exit 4 when there is none."""
+    if wanted:
+        return find_voice(client, wanted)
+    for voice in all_voices(client):
+        if voice.status == "ready":
+            ui.note(f"Using voice {voice.name} ({voice.voice_id}), the newest ready voice; choose one with --voice.")
+            return voice
+    raise NotFoundError(
+        "This account has no ready voice: make one with `daisys voice create NAME --model MODEL --gender GENDER`."
+    )
+
+
+class VoiceCache:
+    """Voices by what a batch's lines call them, each looked up once (shared by the batch's threads)."""
+
+    def __init__(self, client: Client, default: VoiceInfo) -> None:
+        self._client = client
+        self._found: dict[str | None, VoiceInfo | Exception] = {None: default, "": default}
+        self._lock = threading.Lock()
+
+    def get(self, wanted: str | None) -> VoiceInfo:
+        with self._lock:
+            if wanted not in self._found:
+                try:
+                    self._found[wanted] = find_voice(self._client, wanted or "")
+                except CliError as exc:
+                    self._found[wanted] = exc
+            found = self._found[wanted]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+
+# -- the commands ----------------------------------------------------------------------------------------------------
 
 
 def models(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
@@ -69,7 +146,7 @@ def voices(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
 def takes(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         found: list[TakeResponse] = []
-        for page in range(1, MAX_PAGES + 1 if args.status else 2):
+        for page in range(1, MAX_TAKE_PAGES + 1 if args.status else 2):
             batch = client.get_takes(length=args.length, page=page)
             found += [t for t in batch if not args.status or t.status == args.status]
             if len(batch) < args.length or len(found) >= args.length:
@@ -79,15 +156,12 @@ def takes(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     if args.json:
         ui.json([take.model_dump() for take in found])
         return Exit.OK
+
+    def length(take: TakeResponse) -> str:
+        return "" if (value := take_seconds(take)) is None else f"{value:.1f} s"
+
     rows = [
-        [
-            t.take_id,
-            t.status.value,
-            names.get(t.voice_id, t.voice_id),
-            _seconds(t),
-            _when(t.timestamp_ms),
-            _short(t.text),
-        ]
+        [t.take_id, t.status.value, names.get(t.voice_id, t.voice_id), length(t), _when(t.timestamp_ms), _short(t.text)]
         for t in found
     ]
     ui.table(["ID", "STATUS", "VOICE", "LENGTH", "CREATED", "TEXT"], rows, "No takes.")
@@ -101,7 +175,7 @@ def voice_create(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
         )
 
         def show(voices: list[VoiceInfo]) -> None:
-            status.update(f"Voice {args.name} ({voice.voice_id}): {voices[0].status.value}")
+            status.update(f"Voice {args.name} ({voice.voice_id}): {status_words(voices[0].status)}")
 
         show([voice])
         voice = client.wait_for_voices(voice.voice_id, callback=show)
@@ -114,7 +188,7 @@ def voice_create(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
 
 def voice_delete(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
-        voice = client.get_voice(args.voice_id)  # 404: exit 4, before deleting anything
+        voice = find_voice(client, args.voice, ready=False)  # none: exit 4, several: exit 2, before deleting anything
         client.delete_voice(voice.voice_id)
     if args.json:
         ui.json({"deleted": True, "voice": voice.model_dump()})
@@ -135,18 +209,18 @@ def take_delete(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
 
 
 def take_audio(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
-    from ._say_daisys import Meter, audio_target, take_seconds
-
-    fmt = format_of(args.output, args.format)
+    fmt, origin = audio_format(args.output, args.format)
     output = args.output or f"{args.take_id}.{fmt}"
     if output == "-" and args.json:
         raise UsageError("-o - writes the audio to standard output, where --json would go too; choose one")
+    refuse_terminal(output)
     with open_client(store) as client, ui.status(f"Take {args.take_id}…") as status:
+        check_service_format(client, fmt, origin)
         take = client.get_take(args.take_id)  # 404: exit 4
         if not take.status.done():
 
             def show(takes: list[TakeResponse]) -> None:
-                status.update(f"Take {take.take_id}: {takes[0].status.value}")
+                status.update(f"Take {take.take_id}: {status_words(takes[0].status)}")
 
             take = client.wait_for_takes(take.take_id, callback=show)
         status.update(f"Take {take.take_id}: downloading the {fmt}…")
@@ -155,13 +229,9 @@ def take_audio(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
             client.get_take_audio(take.take_id, file=cast(BinaryIO, meter), format=fmt)
     duration = take_seconds(take)
     if args.json:
-        info = {"file": output, "format": fmt, "bytes": meter.bytes, "duration_s": duration}
-        ui.json({**info, "take": take.model_dump()})
-        return Exit.OK
-    length = "" if duration is None else f"{seconds(duration)} of audio, "
-    line = f"{length}{human_size(meter.bytes)}"
-    if output == "-":
-        ui.note(f"Wrote {line} to standard output.")
+        ui.json(
+            {"file": output, "format": fmt, "bytes": meter.bytes, "duration_s": duration, "take": take.model_dump()}
+        )
     else:
-        ui.print(f"Saved {output}: {line}.")
+        (ui.note if output == "-" else ui.print)(written(output, meter.bytes, duration) + ".")
     return Exit.OK

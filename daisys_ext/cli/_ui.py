@@ -17,14 +17,6 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 
-def _rich_available() -> bool:
-    try:
-        import rich  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class Status:
     """A one-line state shown while something runs (a spinner with rich); ``update`` changes its text."""
 
@@ -59,7 +51,7 @@ class BatchProgress:
         """One more item finished (done or failed)."""
         self.done += 1
         if self._progress is not None:
-            self._progress.update(self._task, advance=1, description=what)
+            self._progress.update(self._task, advance=1, description=fixed_width(what))
         elif self._ui.interactive:
             self._ui.note(f"[{self.done}/{self.total}] {what}")
 
@@ -88,7 +80,12 @@ class Ui:
     def rich(self) -> bool:
         """Whether rich is installed; found out (and imported) only when a terminal would show it."""
         if self._rich is None:
-            self._rich = _rich_available()
+            try:
+                import rich  # noqa: F401
+            except ImportError:
+                self._rich = False
+            else:
+                self._rich = True
         return self._rich
 
     # -- standard error ---------------------------------------------------------------------------------------
@@ -152,7 +149,7 @@ class Ui:
         )
         with bar:
             progress._progress = bar
-            progress._task = bar.add_task(description, total=total)
+            progress._task = bar.add_task(fixed_width(description), total=total)
             yield progress
 
     # -- standard output --------------------------------------------------------------------------------------
@@ -187,6 +184,11 @@ class Ui:
         widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
         for row in [list(columns), *rows]:
             self.print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def fixed_width(text: str, width: int = 32) -> str:
+    """``text`` cut or padded to ``width`` characters: a bar after it stays where it is as labels change."""
+    return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _catalog, _validation as v
+from ._audio import FORMATS, available_formats
 from ._auth import Auth
 from ._faults import Faults
 from ._options import Options
@@ -197,7 +198,10 @@ class ApiApp:
     # -- models ----------------------------------------------------------------------------------------------------
 
     def _version(self, request: Request, _: dict[str, str]) -> Response:
-        return json_response(200, VERSION)
+        # The service gives every format and says nothing; an emulator that cannot says which it gives, so that a
+        # client (`daisys say --format mp3`) can refuse before it makes a take.
+        formats = available_formats()
+        return json_response(200, VERSION if formats == FORMATS else {**VERSION, "formats": list(formats)})
 
     def _models(self, request: Request, _: dict[str, str]) -> Response:
         return json_response(200, list(_catalog.MODELS))
@@ -290,7 +294,7 @@ class ApiApp:
         if fmt != "wav":
             if take.status != "ready":
                 return _detail(404, f"Take {take_id} is not ready yet; only wav can be fetched before it is ready")
-            if not _audio_available():
+            if fmt not in available_formats():
                 return _detail(404, unavailable_message(fmt))
         location = self._presigner.url(self._storage_url(), take_id, fmt)
         return Response(307, headers=[("location", location)])
@@ -312,11 +316,3 @@ class ApiApp:
             return _detail(503, "The websocket worker is not running in this emulator")
         url = f"{base}/{model}?token={self._auth.worker_token(model)}"
         return json_response(200, {"worker_websocket_url": url, "websocket_url": url})
-
-
-def _audio_available() -> bool:
-    try:
-        import av  # noqa: F401
-    except ImportError:
-        return False
-    return True

@@ -9,6 +9,7 @@ the servers run in threads of their own).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -26,7 +27,9 @@ from abuse.ws_servers import (
     frame,
     good_take,
     part_frame,
+    started_then_silent,
     take,
+    then_good_takes,
     wav,
     worker_error,
 )
@@ -133,11 +136,15 @@ async def test_a_message_that_cannot_be_read_fails_the_requests_in_flight_and_th
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             first = await ws.generate_take(VOICE, "One.")
             second = await ws.generate_take(VOICE, "Two.")
-            error = await raises(ws.write_wav(first, tmp_path / "one.wav", timeout=5), DaisysWebsocketStreamError, 3)
+            error = await raises(
+                ws.write_wav(first, tmp_path / "one.wav", request_timeout=5), DaisysWebsocketStreamError, 3
+            )
             assert error.request_id == first and why in str(error)
-            error = await raises(collect(ws.iter_request(second, timeout=5)), DaisysWebsocketStreamError, 3)
+            error = await raises(collect(ws.iter_request(second, request_timeout=5)), DaisysWebsocketStreamError, 3)
             assert error.request_id == second and why in str(error)
-            info = await ws.write_wav(await ws.generate_take(VOICE, "Three."), tmp_path / "three.wav", timeout=5)
+            info = await ws.write_wav(
+                await ws.generate_take(VOICE, "Three."), tmp_path / "three.wav", request_timeout=5
+            )
             assert info.status == Status.READY
     assert leftovers(tmp_path) == ["three.wav"]
 
@@ -195,36 +202,106 @@ async def test_a_bad_message_for_one_request_fails_it_alone(api: Api, tmp_path: 
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             bad = await ws.generate_take(VOICE, "Bad.")
             good = await ws.generate_take(VOICE, "Good.")
-            error = await raises(ws.write_wav(bad, tmp_path / "bad.wav", timeout=5), error_type, 3)
+            error = await raises(ws.write_wav(bad, tmp_path / "bad.wav", request_timeout=5), error_type, 3)
             assert error.request_id == bad and why in str(error)
-            assert (await ws.write_wav(good, tmp_path / "good.wav", timeout=5)).status == Status.READY
-            pcm = b"".join([chunk async for chunk in ws.iter_pcm(await ws.generate_take(VOICE, "More."), timeout=5)])
+            assert (await ws.write_wav(good, tmp_path / "good.wav", request_timeout=5)).status == Status.READY
+            pcm = b"".join(
+                [chunk async for chunk in ws.iter_pcm(await ws.generate_take(VOICE, "More."), request_timeout=5)]
+            )
             assert pcm == GOOD_PCM
     assert leftovers(tmp_path) == ["good.wav"]
 
 
-async def test_messages_for_requests_never_made_fail_no_request(api: Api, tmp_path: Path) -> None:
-    """The request goes on; update() says what came, as the official SDK raises it."""
+NEVER_ISSUED: dict[str, Callable[[int], str | bytes]] = {
+    "status": lambda last: take(last + 7, "waiting"),
+    "audio": lambda last: part_frame(last + 1, 0, wav()),
+    "error-message": lambda last: worker_error(last + 3, "No such request"),
+}
+
+
+@pytest.mark.parametrize("kind", list(NEVER_ISSUED))
+async def test_a_message_for_a_request_never_issued_fails_the_requests_in_flight_and_reconnects(
+    api: Api, tmp_path: Path, kind: str
+) -> None:
+    """The worker and the session disagree: the requests in flight on that connection fail within a second
+    (typed, saying what arrived), nobody waits for ever, and the next requests go on a new connection."""
 
     async def script(worker: BrokenWorker, ws: ServerConnection) -> None:
-        command = await worker.command(ws)
-        await ws.send(take(99, "waiting"))
-        await ws.send(part_frame(98, 0, wav()))
-        await ws.send(worker_error(97, "No such request"))
-        await good_take(ws, command["request_id"])
+        first, second = await worker.command(ws), await worker.command(ws)
+        await ws.send(take(first["request_id"], "waiting"))
+        await ws.send(take(second["request_id"], "started"))
+        await ws.send(NEVER_ISSUED[kind](second["request_id"]))
+        await ws.wait_closed()  # then nothing at all
+
+    with serving(then_good_takes(script)) as worker:
+        async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
+            first = await ws.generate_take(VOICE, "One.")
+            second = await ws.generate_take(VOICE, "Two.")
+            error = await raises(collect(ws.iter_request(first)), DaisysWebsocketStreamError, 1)
+            assert error.request_id == first and "never made" in str(error) and "disagree" in str(error)
+            error = await raises(ws.write_wav(second, tmp_path / "two.wav"), DaisysWebsocketStreamError, 1)
+            assert error.request_id == second
+            info = await ws.write_wav(
+                await ws.generate_take(VOICE, "Three."), tmp_path / "three.wav", request_timeout=5
+            )
+            assert info.status == Status.READY
+        assert worker.connections == 2
+    assert leftovers(tmp_path) == ["three.wav"]
+
+
+async def test_messages_for_requests_never_issued_with_none_in_flight_are_raised_by_update(
+    api: Api, tmp_path: Path
+) -> None:
+    """With nothing in flight, update() says what came (as the official SDK raises it); the session goes on."""
+
+    async def script(worker: BrokenWorker, ws: ServerConnection) -> None:
+        if worker.connections == 1:
+            await ws.send(take(99, "waiting"))
+            await ws.send(worker_error(97, "No such request"))
+        await serve_good_takes(worker, ws)
 
     with serving(script) as worker:
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
-            request_id = await ws.generate_take(VOICE, "Hi.")
-            assert (await ws.write_wav(request_id, tmp_path / "hi.wav", timeout=5)).status == Status.READY
-            error = await raises(ws.update(timeout=0), DaisysWebsocketStreamError, 1)
+            error = await raises(ws.update(timeout=2), DaisysWebsocketStreamError, 3)
             assert error.request_id == 99 and "never made" in str(error)
-            error = await raises(ws.update(timeout=0), DaisysWebsocketStreamError, 1)
-            assert error.request_id == 98 and "never made" in str(error)
-            generate_error = await raises(ws.update(timeout=0), DaisysWebsocketGenerateError, 1)
-            assert generate_error.request_id == 97 and "No such request" in str(generate_error)
-            await ws.update(timeout=0)  # nothing more
+            if worker.connections == 1:  # the message after it may have come on the first connection, or not
+                with contextlib.suppress(DaisysWebsocketGenerateError):
+                    await ws.update(timeout=0.5)
+            request_id = await ws.generate_take(VOICE, "Hi.")
+            assert (await ws.write_wav(request_id, tmp_path / "hi.wav", request_timeout=5)).status == Status.READY
     assert leftovers(tmp_path) == ["hi.wav"]
+
+
+@pytest.mark.parametrize("call", ["iter_request", "write_wav", "update"])
+async def test_a_silent_worker_fails_the_requests_after_the_stall_bound_and_is_replaced(
+    api: Api, tmp_path: Path, call: str
+) -> None:
+    """The worker answers, then keeps the connection open and sends nothing: no caller's timeout is given,
+    yet the request fails with DaisysTimeoutError after stall_timeout, and the next one goes on a new connection."""
+
+    with serving(started_then_silent(wav())) as worker:
+        async with api.websocket(model="shakespeare", worker_url=worker.url, stall_timeout=0.5) as ws:
+            request_id = await ws.generate_take(VOICE, "Hi.", status_callback=print if call == "update" else None)
+            start = time.monotonic()
+            if call == "iter_request":
+                error = await raises(collect(ws.iter_request(request_id)), DaisysTimeoutError, 3)
+            elif call == "write_wav":
+                error = await raises(ws.write_wav(request_id, tmp_path / "hi.wav"), DaisysTimeoutError, 3)
+            else:
+
+                async def until_raised() -> None:
+                    while True:
+                        await ws.update(timeout=None)
+
+                error = await raises(until_raised(), DaisysTimeoutError, 3)
+            assert time.monotonic() - start >= 0.45
+            message = str(error)
+            assert f"Request {request_id}" in message and "stall_timeout" in message
+            assert "awaiting part 1" in message and "its final status" in message
+            info = await ws.write_wav(await ws.generate_take(VOICE, "More."), tmp_path / "more.wav", request_timeout=5)
+            assert info.status == Status.READY
+        assert worker.connections == 2
+    assert leftovers(tmp_path) == ["more.wav"]
 
 
 async def test_status_messages_the_client_does_not_know_are_ignored(api: Api, tmp_path: Path) -> None:
@@ -240,7 +317,7 @@ async def test_status_messages_the_client_does_not_know_are_ignored(api: Api, tm
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             request_id = await ws.generate_take(VOICE, "Hi.")
             assert request_id == 0
-            assert (await ws.write_wav(request_id, tmp_path / "hi.wav", timeout=5)).status == Status.READY
+            assert (await ws.write_wav(request_id, tmp_path / "hi.wav", request_timeout=5)).status == Status.READY
             await ws.update(timeout=0)  # nothing to raise
     assert leftovers(tmp_path) == ["hi.wav"]
 
@@ -266,12 +343,12 @@ async def test_a_1011_close_in_the_middle_of_a_request(api: Api, tmp_path: Path)
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             under_way = await ws.generate_take(VOICE, "One.")
             unanswered = await ws.generate_take(VOICE, "Two.")
-            cut = ws.write_wav(under_way, tmp_path / "one.wav", timeout=5)
+            cut = ws.write_wav(under_way, tmp_path / "one.wav", request_timeout=5)
             error = await raises(cut, DaisysWebsocketStreamError, 3)
             assert error.request_id == under_way
             assert "1011" in str(error) and "worker restarting" in str(error) and "part 1" in str(error)
-            assert (await ws.write_wav(unanswered, tmp_path / "two.wav", timeout=5)).status == Status.READY
-            assert (await ws.speak("Three.", tmp_path / "three.wav", VOICE, timeout=5)).status == Status.READY
+            assert (await ws.write_wav(unanswered, tmp_path / "two.wav", request_timeout=5)).status == Status.READY
+            assert (await ws.speak("Three.", tmp_path / "three.wav", VOICE, request_timeout=5)).status == Status.READY
         assert worker.connections == 2
         assert [c["request_id"] for c in worker.commands] == [under_way, unanswered, unanswered, 2]
     assert leftovers(tmp_path) == ["three.wav", "two.wav"]
@@ -287,13 +364,13 @@ async def test_a_worker_that_never_answers_is_bounded_by_the_timeout(api: Api, t
         async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
             start = time.monotonic()
             if call == "speak":
-                pending: Awaitable[Any] = ws.speak("Hi.", tmp_path / "hi.wav", VOICE, timeout=0.5)
+                pending: Awaitable[Any] = ws.speak("Hi.", tmp_path / "hi.wav", VOICE, request_timeout=0.5)
             else:
                 request_id = await ws.generate_take(VOICE, "Hi.")
                 if call == "write_wav":
-                    pending = ws.write_wav(request_id, tmp_path / "hi.wav", timeout=0.5)
+                    pending = ws.write_wav(request_id, tmp_path / "hi.wav", request_timeout=0.5)
                 else:
-                    pending = collect(getattr(ws, call)(request_id, timeout=0.5))
+                    pending = collect(getattr(ws, call)(request_id, request_timeout=0.5))
             error = await raises(pending, DaisysTimeoutError, 3)
             assert time.monotonic() - start >= 0.45
             assert "0.5 s" in str(error)
@@ -325,22 +402,30 @@ async def emu_api(flavour: str, emu: Emulator) -> AsyncIterator[Api]:
         yield client
 
 
-async def test_an_error_after_the_final_status_fails_no_other_request(
-    emu: Emulator, emu_api: Api, voice_id: str, tmp_path: Path
+@pytest.mark.parametrize("report", ["status_then_message", "message_then_status"])
+async def test_a_failed_take_raises_from_its_iteration_and_fails_no_other_request(
+    emu: Emulator, emu_api: Api, voice_id: str, tmp_path: Path, report: str
 ) -> None:
-    """The take's status error, then an error message for it: the next request's write_wav is not its victim."""
-    emu.ws_fail_report = "status_then_message"
+    """The take's status error and the worker's error message for it, in either order: iter_request yields the
+    statuses up to ``error``, then raises the message, as the official SDK does; the message is consumed there
+    (update() does not raise it again), and the next request's write_wav is not its victim."""
+    emu.ws_fail_report = report
     async with emu_api.websocket(voice_id=voice_id) as ws:
         failed = await ws.generate_take(voice_id, "This will [[fail]].")
         good = await ws.generate_take(voice_id, TEXT)
-        items = await collect(ws.iter_request(failed, timeout=10))
-        assert items[-1][1] is not None and items[-1][1].status == Status.ERROR
-        assert (await ws.write_wav(good, tmp_path / "good.wav", timeout=10)).status == Status.READY
-        assert (await ws.speak("And on.", tmp_path / "more.wav", timeout=10)).status == Status.READY
-        # update() raises it, once, as the generate error of the request it is about.
-        error = await raises(ws.update(timeout=0), DaisysWebsocketGenerateError, 1)
-        assert error.request_id == failed and "failed" in str(error)
-        await ws.update(timeout=0)
+        items: list[Any] = []
+
+        async def iterate() -> None:
+            async for item in ws.iter_request(failed, request_timeout=10):
+                items.append(item)
+
+        error = await raises(iterate(), DaisysWebsocketGenerateError, 10)
+        assert error.request_id == failed and "Generation of take" in str(error) and "failed" in str(error)
+        assert [item[1].status for item in items if item[1] is not None][-1] == Status.ERROR
+        assert (await ws.write_wav(good, tmp_path / "good.wav", request_timeout=10)).status == Status.READY
+        assert (await ws.speak("And on.", tmp_path / "more.wav", request_timeout=10)).status == Status.READY
+        await ws.update(timeout=0)  # nothing to raise: the iteration had it
+        await ws.update(timeout=0.2)
     assert leftovers(tmp_path) == ["good.wav", "more.wav"]
 
 
@@ -366,7 +451,7 @@ async def test_the_documented_update_loop_sees_the_generate_error_and_the_final_
         assert [e.request_id for e in errors] == [failed]
         assert seen[-1] == Status.ERROR
         # The session goes on.
-        items = await collect(ws.iter_request(await ws.generate_take(voice_id, TEXT), timeout=10))
+        items = await collect(ws.iter_request(await ws.generate_take(voice_id, TEXT), request_timeout=10))
         assert items[-1][1] is not None and items[-1][1].status == Status.READY
 
 
@@ -378,7 +463,46 @@ async def test_a_failed_take_written_to_a_file_leaves_none_and_the_next_is_writt
     async with emu_api.websocket(voice_id=voice_id) as ws:
         failed = await ws.generate_take(voice_id, "This will [[fail]].")
         good = await ws.generate_take(voice_id, TEXT)
-        error = await raises(ws.write_wav(failed, tmp_path / "failed.wav", timeout=10), DaisysError, 10)
+        error = await raises(ws.write_wav(failed, tmp_path / "failed.wav", request_timeout=10), DaisysError, 10)
         assert getattr(error, "request_id", failed) == failed
-        assert (await ws.write_wav(good, tmp_path / "good.wav", timeout=10)).status == Status.READY
+        assert (await ws.write_wav(good, tmp_path / "good.wav", request_timeout=10)).status == Status.READY
     assert leftovers(tmp_path) == ["good.wav"]
+
+
+# -- a message larger than any real part (the asyncio session; websocket-client has no such bound) ------------------
+
+
+async def test_a_message_over_the_size_limit_fails_its_connections_requests_and_the_session_goes_on(
+    tmp_path: Path,
+) -> None:
+    from daisys_ext import AsyncClient
+    from daisys_ext._async.websocket_session import AsyncWebsocket
+    from daisys_ext._websocket.connection import DEFAULT_MAX_MESSAGE_BYTES, ConnectOptions
+
+    assert DEFAULT_MAX_MESSAGE_BYTES >= 32 * 1024 * 1024  # larger than any real part (a sentence's WAV)
+
+    async with AsyncClient("user@example.com", "pw", daisys_url=NOWHERE, auth_url=NOWHERE) as client:
+        with serving(started_then_silent(wav(200_000))) as worker:  # a 400 KB part: over this session's limit
+            options = ConnectOptions(max_message_bytes=100_000)
+            async with AsyncWebsocket(client, "shakespeare", worker_url=worker.url, connect=options) as ws:
+                request_id = await ws.generate_take(VOICE, "Hi.")
+                error = await raises(ws.write_wav(request_id, tmp_path / "hi.wav"), DaisysWebsocketStreamError, 3)
+                assert error.request_id == request_id and "1009" in str(error)
+                info = await ws.write_wav(await ws.generate_take(VOICE, "Small."), tmp_path / "small.wav")
+                assert info.status == Status.READY
+    assert leftovers(tmp_path) == ["small.wav"]
+
+
+async def test_a_caller_that_reads_late_finds_the_workers_messages_not_a_stall(api: Api) -> None:
+    """Only a drained socket is silence: messages that waited while nobody read are not the worker's silence."""
+    seen: list[Status] = []
+    with serving(serve_good_takes) as worker:
+        async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
+            ws.stall_timeout = 0.3
+            await ws.generate_take(VOICE, "Hi.", status_callback=lambda request_id, take: seen.append(take.status))
+            time.sleep(0.8)  # the whole take arrives meanwhile, unread (a blocking pause: no reader runs)
+            while not seen or not seen[-1].done():
+                await ws.update(timeout=1)
+            assert seen[-1] == Status.READY
+            await ws.update(timeout=0)  # nothing to raise
+        assert worker.connections == 1

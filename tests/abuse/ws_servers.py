@@ -145,3 +145,29 @@ async def good_take(ws: ServerConnection, request_id: int | str, take_id: str = 
 
 
 GOOD_PCM = struct.pack("<h", 1) * 2000 + struct.pack("<h", 2) * 1000  # what good_take's audio is, as PCM
+
+
+def then_good_takes(first: Script) -> Script:
+    """A script whose first connection runs ``first``, and every later one (the session's reconnection) serves
+    good takes."""
+
+    async def script(worker: BrokenWorker, ws: ServerConnection) -> None:
+        if worker.connections > 1:
+            while True:
+                command = await worker.command(ws)
+                await good_take(ws, command["request_id"])
+        await first(worker, ws)
+
+    return script
+
+
+def started_then_silent(audio: bytes) -> Script:
+    """Answers the first command with ``started`` and a part of ``audio``, then sends nothing more."""
+
+    async def script(worker: BrokenWorker, ws: ServerConnection) -> None:
+        command = await worker.command(ws)
+        await ws.send(take(command["request_id"], "started"))
+        await ws.send(part_frame(command["request_id"], 0, audio))
+        await ws.wait_closed()
+
+    return then_good_takes(script)

@@ -111,6 +111,8 @@ def test_a_drop_in_the_middle_of_a_request_is_its_error(name: str, network: Netw
         network.allow(server.address)
         with c.websocket(model=cut.model, worker_url=server.url) as ws:
             request_id = ws.generate_take(**take_args(cut))
-            with pytest.raises(DaisysWebsocketStreamError, match=r'code 1011, "worker restarting".*in the middle'):
-                list(ws.iter_request(request_id, timeout=10))
+            with pytest.raises(
+                DaisysWebsocketStreamError, match=r'code 1011, "worker restarting".*before the request.s end'
+            ):
+                list(ws.iter_request(request_id, request_timeout=10))
             assert ws.connected

@@ -87,3 +87,15 @@ def test_wrong_password_exits_3_and_stores_nothing(cli: Cli, emulator: Emulator)
     assert "not-it" not in wrong.stderr and not token_file(cli).exists()
     empty = cli("login", "--email", emulator.email, "--password-stdin", input="\n", env=NO_ENV_CREDENTIALS)
     assert empty.returncode == 2 and "a password is needed" in empty.error
+
+
+def test_password_stdin_without_an_email_names_the_email(cli: Cli, emulator: Emulator) -> None:
+    done = cli("login", "--password-stdin", input="pw\n", env=NO_ENV_CREDENTIALS)
+    assert done.returncode == 2, done
+    assert done.error == (
+        "daisys: error: --password-stdin reads only the password: give the email with --email or $DAISYS_EMAIL"
+    )
+    assert not token_file(cli).exists()
+    with_env = cli("login", "--password-stdin", input="pw\n", env={"DAISYS_PASSWORD": None})  # $DAISYS_EMAIL
+    assert with_env.returncode == 0, with_env
+    assert cli("logout", env=NO_ENV_CREDENTIALS).returncode == 0

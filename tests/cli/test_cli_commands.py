@@ -57,6 +57,12 @@ def test_every_command_has_help_with_an_example_and_the_exit_codes() -> None:
         text = parser.format_help()
         assert "examples:\n  daisys " in text, path
         assert "5  server or network error" in text, path
+    # A command of actions names them in its summary, as they are typed.
+    assert (
+        "(take audio)" in found["daisys take"].format_help() and "(take delete)" in found["daisys take"].format_help()
+    )
+    assert "(voice create)" in found["daisys voice"].format_help()
+    assert "ID|NAME" in found["daisys voice delete"].format_help()
 
 
 def test_no_voice_yet(cli: Cli) -> None:
@@ -184,16 +190,32 @@ def test_takes_take_audio_and_take_delete(cli: Cli, workdir: Path, client: Clien
         assert gone.error.startswith("daisys: error: ") and "404" in gone.error
 
 
-def test_voice_delete(cli: Cli, client: Client) -> None:
+def test_voice_delete_by_id_or_name_and_ambiguous_names(cli: Cli, client: Client) -> None:
     voice = client.generate_voice(name="Shortlived", model="shakespeare", gender="male")
-    done, unknown = run_all(
-        cli, ("voice", "delete", voice.voice_id, "--json"), ("say", "Hi", "--voice", "Nobody", "-q")
+    named = client.generate_voice(name="By Name", model="shakespeare", gender="male")
+    twins = [client.generate_voice(name="Twin", model="shakespeare", gender="female") for _ in range(2)]
+    done, by_name, unknown, ambiguous, say_ambiguous = run_all(
+        cli,
+        ("voice", "delete", voice.voice_id, "--json"),
+        ("voice", "delete", "by name"),
+        ("say", "Hi", "--voice", "Nobody", "-q"),
+        ("voice", "delete", "twin"),
+        ("say", "Hi", "--voice", "Twin", "-q"),
     )
     assert done.returncode == 0 and done.json()["voice"]["voice_id"] == voice.voice_id
+    assert by_name.returncode == 0 and by_name.stdout == f"Deleted voice By Name ({named.voice_id}).\n"
     again = cli("voice", "delete", voice.voice_id)
-    assert again.returncode == 4 and "not found" in again.error
+    assert again.returncode == 4 and f"No voice with the id or name {voice.voice_id!r}" in again.error
     assert unknown.returncode == 4
     assert unknown.error == "daisys: error: No voice with the id or name 'Nobody'; `daisys voices` lists them."
+    for refused in (ambiguous, say_ambiguous):  # two voices of that name: neither picked, both named
+        assert refused.returncode == 2, refused
+        assert "2 voices are named" in refused.error and "give the id of one" in refused.error
+        assert all(twin.voice_id in refused.error for twin in twins)
+    left = {v.voice_id for v in client.get_voices()}
+    assert {twin.voice_id for twin in twins} <= left and named.voice_id not in left
+    for twin in twins:
+        client.delete_voice(twin.voice_id)
 
 
 @pytest.mark.parametrize(
@@ -201,7 +223,10 @@ def test_voice_delete(cli: Cli, client: Client) -> None:
     [
         (("say", "Hi", "--prosody", "pace=20"), "pace=20: levels go from -10 to 10"),
         (("say", "Hi", "--prosody", "speed=1"), "no level called speed"),
-        (("say", "Hi", "--format", "mp3", "--stream"), "--stream give WAV audio"),
+        (("say", "Hi", "--format", "mp3", "--stream"), "--stream gives WAV audio, not mp3 (--format mp3): use wav"),
+        (("say", "Hi", "--stream", "--play", "-o", "x.mp3"), "--stream and --play give WAV audio, not mp3 (-o x.mp3)"),
+        (("say", "Hi", "-o", "out.ogg"), "-o out.ogg: .ogg is not an audio format daisys writes"),
+        (("take", "audio", "t01", "-o", "x.mp3", "--format", "wav"), "-o x.mp3 names mp3 audio, but --format wav"),
         (("say", "Hi", "-o", "-", "--json"), "choose one"),
         (("say", "Hi", "--service", "acapela"), "invalid choice: 'acapela'"),
         (("say", "-f", "missing.txt"), "-f missing.txt: no such file"),

@@ -143,7 +143,10 @@ def test_neuphonic_says_a_text_a_pipe_and_to_standard_output(cli: Cli) -> None:
             "--service vivoka cannot honour --style, --subtitles: leave them out",
         ),
         (("--service", "vivoka", "--language", "fr"), "--service vivoka cannot honour --language"),
-        (("--service", "vivoka", "-o", "hi.mp3"), "--service vivoka gives WAV audio, not mp3: use --format wav"),
+        (
+            ("--service", "vivoka", "-o", "hi.mp3"),
+            "--service vivoka gives WAV audio, not mp3 (-o hi.mp3): use --format wav",
+        ),
         (("--service", "neuphonic", "--voice", "Lucy"), "--service neuphonic cannot honour --voice: leave it out"),
         (("--service", "neuphonic", "--format", "flac"), "--service neuphonic gives WAV audio, not flac"),
         (

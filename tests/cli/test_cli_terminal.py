@@ -15,6 +15,7 @@ import pytest
 from cli_support import COMMAND, Cli, shadow
 
 from daisys_ext import Client
+from daisys_ext.testing import Emulator
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
@@ -81,12 +82,16 @@ def screen(drawn: bytes) -> list[str]:
 
 
 @pytest.mark.parametrize("terminal", ["rich", "plain"])
-def test_progress_appears_and_is_cleaned_up(cli: Cli, workdir: Path, terminal: str) -> None:
+def test_progress_appears_and_is_cleaned_up(cli: Cli, workdir: Path, emulator: Emulator, terminal: str) -> None:
     env = {**cli.env, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "30"}
     if terminal == "plain":
         env.update(shadow(workdir / "no-rich", "rich"))  # as without the cli extra: plain lines
     name = f"{terminal}.wav"
-    code, drawn = run_in_terminal([*COMMAND, "say", "Hello there, in a terminal.", "-o", name], env, workdir)
+    emulator.take_seconds = 2.0  # long enough for the status to be seen generating
+    try:
+        code, drawn = run_in_terminal([*COMMAND, "say", "Hello there, in a terminal.", "-o", name], env, workdir)
+    finally:
+        emulator.take_seconds = 0.2
     assert code == 0, drawn
     text = drawn.decode(errors="replace")
     assert "Traceback" not in text
@@ -101,6 +106,8 @@ def test_progress_appears_and_is_cleaned_up(cli: Cli, workdir: Path, terminal: s
     else:
         assert "\x1b[" not in text  # no escape sequences at all
         assert any(line.startswith("Take t") and line.endswith(": waiting") for line in shown)  # a line each
+        assert any(re.fullmatch(r"Take t\w+: generating(, \d\d %)?", line) for line in shown), shown
+    assert "progress_" not in text  # status words a person reads
     assert (workdir / name).stat().st_size > 1000
 
 
@@ -124,3 +131,17 @@ def test_batch_shows_a_progress_bar_in_a_terminal(cli: Cli, workdir: Path) -> No
     assert not any("━" in line or "/2 0:0" in line for line in shown)  # the bar was erased
     assert any(line.startswith("line 2: Generating take failed") for line in shown)  # kept above the bar
     assert shown[-2].startswith("Batch done: 1 generated, 0 already complete, 1 failed")
+    # The bar stays where it is while the label (a file name) changes: it starts in the same column every time.
+    frames = re.split(r"[\r\n]", CSI.sub(b"", drawn).decode(errors="replace"))
+    columns = {frame.index("━") for frame in frames if "━" in frame}
+    assert len(columns) == 1, columns
+
+
+def test_audio_to_a_terminal_is_refused_with_a_hint(cli: Cli, workdir: Path) -> None:
+    env = {**cli.env, "TERM": "xterm-256color"}
+    for args in (["say", "Hi", "-o", "-"], ["take", "audio", "t01-never-fetched", "-o", "-"]):
+        code, drawn = run_in_terminal([*COMMAND, *args], env, workdir)
+        text = drawn.decode(errors="replace")
+        assert code == 2, text
+        assert "-o - writes binary audio, and standard output is a terminal: give -o FILE, or pipe it" in text
+        assert "RIFF" not in text and "Traceback" not in text

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -21,12 +24,13 @@ from daisys_ext import (
     DaisysTimeoutError,
     DaisysValidationError,
 )
-from daisys_ext.cli._batch_input import Item, file_names, read_items
+from daisys_ext._files import atomic_file, temporary_names
+from daisys_ext.cli._batch import JOURNAL, Item, Journal, file_names, read_items
 from daisys_ext.cli._exit import CliError, Exit, exit_code, one_line
-from daisys_ext.cli._files import format_of, human_size, slug
+from daisys_ext.cli._files import audio_format, human_size, slug, status_words
+from daisys_ext.cli._parser import prosody
 from daisys_ext.cli._store import StoredTokens, TokenStore
-from daisys_ext.cli._ui import Ui
-from daisys_ext.cli._values import prosody
+from daisys_ext.cli._ui import Ui, fixed_width
 
 
 def test_prosody_levels_pick_their_model_and_fill_the_rest() -> None:
@@ -52,8 +56,14 @@ def test_file_names_and_formats() -> None:
         "a-very-long-sentence-that-goes-on-and-on"
     )
     assert slug("!!!") == "speech"
-    assert format_of("out.MP3", None) == "mp3" and format_of("out.ogg", None) == "wav"
-    assert format_of("out.mp3", "flac") == "flac" and format_of("-", None) == "wav"
+    assert audio_format("out.MP3", None) == ("mp3", "-o out.MP3") and audio_format("-", None)[0] == "wav"
+    assert audio_format("out", None)[0] == "wav" and audio_format("out.dat", "flac") == ("flac", "--format flac")
+    with pytest.raises(CliError, match=r"-o out.ogg: .ogg is not an audio format daisys writes"):
+        audio_format("out.ogg", None)
+    with pytest.raises(CliError, match=r"-o out\.mp3 names mp3 audio, but --format flac was given"):
+        audio_format("out.mp3", "flac")
+    assert status_words("progress_25") == "generating, 25 %" and status_words("ready") == "ready"
+    assert fixed_width("short", 8) == "short   " and fixed_width("a-long-file-name.wav", 8) == "a-long-…"
     assert human_size(999) == "999 B" and human_size(207_400) == "207.4 kB" and human_size(3_100_000) == "3.1 MB"
     items = [Item(1, "First."), Item(12, "Twelfth line."), Item(3, "x", name="../intro"), Item(4, "y", name="b.wav")]
     assert file_names(items, "wav") == ["001-first.wav", "012-twelfth-line.wav", "intro.wav", "b.wav"]
@@ -137,3 +147,41 @@ def test_plain_table_and_json() -> None:
     out.truncate()
     ui.json({"a": "é"})
     assert out.getvalue() == '{\n  "a": "é"\n}\n'
+
+
+def test_atomic_file_modes_and_no_umask_read_at_import(tmp_path: Path) -> None:
+    # Reading the umask sets it (a race with other threads): importing the library or the command must not.
+    code = "import os; os.umask = None; import daisys_ext._files, daisys_ext.cli._main, daisys_ext.cli._parser"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    old = os.umask(0o027)
+    try:
+        with atomic_file(tmp_path / "new.wav") as out:
+            out.write(b"new")
+        kept = tmp_path / "kept.wav"
+        kept.write_bytes(b"old")
+        kept.chmod(0o604)
+        with atomic_file(kept) as out:
+            out.write(b"replaced")
+        with atomic_file(tmp_path / "secret.json", mode=0o600) as out:
+            out.write(b"{}")
+        with pytest.raises(RuntimeError), atomic_file(tmp_path / "broken.wav") as out:
+            out.write(b"half")
+            assert temporary_names(tmp_path / "broken.wav")  # the temporary file, while it is written
+            raise RuntimeError
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.wav").stat().st_mode) == 0o640  # an ordinary new file's
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o604 and kept.read_bytes() == b"replaced"
+    assert stat.S_IMODE((tmp_path / "secret.json").stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.wav", "new.wav", "secret.json"]
+
+
+def test_a_journal_cut_by_a_kill_is_read_and_appended_to(tmp_path: Path) -> None:
+    (tmp_path / JOURNAL).write_text('{"file": "a.wav", "key": "k1", "take_id": "t1"}\n{"file": "b.wav", "ke')
+    journal = Journal(tmp_path)
+    assert journal.takes == {"a.wav": ("k1", "t1")}  # the torn line is left out
+    journal.add("b.wav", "k2", "t2")
+    journal.close(done=False)
+    assert Journal(tmp_path).takes == {"a.wav": ("k1", "t1"), "b.wav": ("k2", "t2")}
+    Journal(tmp_path).close(done=True)
+    assert not (tmp_path / JOURNAL).exists()

@@ -28,14 +28,14 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
-def services() -> Iterator[dict[str, str]]:
+def servers() -> Iterator[tuple[Emulator, dict[str, str]]]:
     """The emulator and the other services' fakes, and the environment that points programs at them."""
     with (
         Emulator(take_seconds=0.2) as emulator,
         FakeVivoka() as vivoka,
         FakeNeuphonic() as neuphonic,
     ):
-        yield {
+        yield emulator, {
             "DAISYS_API_URL": emulator.api_url,
             "DAISYS_AUTH_URL": emulator.api_url,
             "DAISYS_EMAIL": emulator.email,
@@ -44,6 +44,14 @@ def services() -> Iterator[dict[str, str]]:
             "NEUPHONIC_API_KEY": neuphonic.api_key,
             "NEUPHONIC_URL": neuphonic.url,
         }
+
+
+@pytest.fixture
+def services(servers: tuple[Emulator, dict[str, str]]) -> dict[str, str]:
+    """The environment, on an empty account: each block runs as a reader runs it alone (one voice named Lucy)."""
+    emulator, env = servers
+    emulator.reset()
+    return env
 
 
 def _environment(services: dict[str, str], home: Path) -> dict[str, str]:

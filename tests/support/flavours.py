@@ -95,12 +95,12 @@ class SyncWebsocket(_Awaited):
     ) -> None:
         self._wrapped.__exit__(exc_type, exc, tb)
 
-    async def iter_request(self, request_id: int, timeout: float | None = None) -> AsyncIterator[Any]:
-        for item in self._wrapped.iter_request(request_id, timeout):
+    async def iter_request(self, request_id: int, request_timeout: float | None = None) -> AsyncIterator[Any]:
+        for item in self._wrapped.iter_request(request_id, request_timeout):
             yield item
 
-    async def iter_pcm(self, request_id: int, timeout: float | None = None) -> AsyncIterator[bytes]:
-        for pcm in self._wrapped.iter_pcm(request_id, timeout):
+    async def iter_pcm(self, request_id: int, request_timeout: float | None = None) -> AsyncIterator[bytes]:
+        for pcm in self._wrapped.iter_pcm(request_id, request_timeout):
             yield pcm
 
     async def stream_text(self, text_chunks: Any, *args: Any, **kwargs: Any) -> AsyncIterator[bytes]:

@@ -1,7 +1,9 @@
-"""The Daisys audio frame decoder: round trips, every error path, and fuzzing."""
+"""The audio frame decoders: the Daisys one's round trips and error paths, and fuzzing all three (Daisys, Vivoka,
+Neuphonic) with deep nesting, huge numbers and impossible WAV header fields."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import struct
@@ -17,6 +19,11 @@ from daisys_ext._audio.frames import (
     decode_frame,
     encode_frame,
 )
+from daisys_ext._audio.reassembly import Reassembler, ReassemblyError
+from daisys_ext._audio.wav import wav_header
+from daisys_ext._peers.errors import PeerError, PeerResponseError
+from daisys_ext._peers.neuphonic import NeuphonicFrameDecoder
+from daisys_ext._peers.vivoka import VivokaFrameDecoder, parse_ticket
 
 RIFF = b"RIFF\x24\x00\x00\x00WAVE"
 
@@ -246,3 +253,118 @@ def test_arbitrary_bytes_decode_or_raise_frame_error(message: bytes) -> None:
     except FrameError:
         return
     assert isinstance(frame.part_id, int)
+
+
+# --- a worker that lies: all three decoders ------------------------------------------------------------------------
+
+
+def nested(depth: int, leaf: str) -> str:
+    return "[" * depth + leaf + "]" * depth
+
+
+def place(template: str, value: str) -> str:
+    return template.replace("@", value)
+
+
+# Where a hostile value sits in each service's messages ("@" is replaced by it).
+DAISYS_METADATA = ["@", '{"request_id": @}', '{"request_id": 0, "take_id": "t", "part_id": @}', '{"x": @}']
+VIVOKA_MESSAGES = ["@", '{"data": @}', '{"event": @}', '{"error": @}', '{"other": @}']
+NEUPHONIC_MESSAGES = ["@", '{"data": @}', '{"data": {"audio": @}}', '{"data": {"audio": "AAA=", "text": @}}']
+HOSTILE = st.one_of(
+    st.integers(1, 3000).map(lambda d: nested(d, "1")),  # nesting, up to past the recursion limit
+    st.integers(1, 9000).map(lambda n: "9" * n),  # integer literals, up to past the 4,300-digit limit
+    st.integers(1, 9000).map(lambda n: "-" + "1" * n + ".5e" + "3" * min(n, 400)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(where=st.sampled_from(DAISYS_METADATA), value=HOSTILE)
+def test_the_daisys_decoder_turns_any_metadata_into_a_frame_or_a_frame_error(where: str, value: str) -> None:
+    try:
+        frame = DaisysFrameDecoder().decode(with_metadata(place(where, value).encode()))
+    except FrameError:
+        return
+    assert isinstance(frame, AudioFrame)
+
+
+@settings(max_examples=60, deadline=None)
+@given(where=st.sampled_from(VIVOKA_MESSAGES), value=HOSTILE)
+def test_the_vivoka_decoder_turns_any_message_into_frames_or_a_typed_error(where: str, value: str) -> None:
+    try:
+        frames = VivokaFrameDecoder().frames(place(where, value))
+    except (FrameError, PeerError) as exc:  # PeerError: an ``error`` message, which the stream raises
+        assert str(exc)
+        return
+    assert frames == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(where=st.sampled_from(NEUPHONIC_MESSAGES), value=HOSTILE)
+def test_the_neuphonic_decoder_turns_any_message_into_frames_or_a_frame_error(where: str, value: str) -> None:
+    try:
+        frames = NeuphonicFrameDecoder().frames(place(where, value))
+    except FrameError:
+        return
+    assert frames == [] or all(isinstance(f, AudioFrame) for f in frames)
+
+
+@pytest.mark.parametrize(
+    "decoder",
+    [DaisysFrameDecoder(), VivokaFrameDecoder(), NeuphonicFrameDecoder()],
+    ids=["daisys", "vivoka", "neuphonic"],
+)
+def test_json_nested_a_thousand_deep_or_a_huge_number_is_a_frame_error_not_a_raw_one(decoder: FrameDecoder) -> None:
+    for leaf in (nested(100_000, "1"), "1" * 5000):
+        text = '{"data": ' + leaf + ', "request_id": ' + leaf + "}"
+        message = with_metadata(text.encode()) if isinstance(decoder, DaisysFrameDecoder) else text
+        with pytest.raises(FrameError) as raised:
+            decoder.decode(message)
+        assert not isinstance(raised.value, RecursionError)
+
+
+def wav_with(offset: int, size: int, value: int) -> bytes:
+    wav = bytearray(wav_header(22050, 1, 16, 8) + b"\x01" * 8)
+    wav[offset : offset + size] = value.to_bytes(size, "little")
+    return bytes(wav)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    field=st.sampled_from([(4, 4), (16, 4), (20, 2), (22, 2), (24, 4), (28, 4), (32, 2), (34, 2), (40, 4)]),
+    value=st.integers(0, 2**32 - 1),
+)
+def test_any_wav_header_field_of_a_daisys_part_is_audio_or_a_reassembly_error(
+    field: tuple[int, int], value: int
+) -> None:
+    offset, size = field
+    wav = wav_with(offset, size, value % (1 << (8 * size)))
+    reassembler = Reassembler()
+    try:
+        events = reassembler.feed(decode_frame(encode_frame(0, "t", 0, None, wav)))
+    except ReassemblyError:
+        return
+    assert events
+
+
+@settings(max_examples=100, deadline=None)
+@given(rate=st.one_of(st.integers(-(2**64), 2**64), st.text(max_size=30), st.floats(allow_nan=True)))
+def test_a_vivoka_sample_rate_is_one_a_wav_can_carry_or_a_response_error(rate: object) -> None:
+    """Vivoka's only WAV header field comes from its synthesize answer."""
+    try:
+        ticket = parse_ticket({"token": "T0K3N-never-shown-9f2", "sample_rate": rate}, "v", "http://x/synthesize")
+    except PeerResponseError as exc:
+        assert "T0K3N-never-shown-9f2" not in str(exc)
+        return
+    wav_header(ticket.sample_rate, 1, 16, 0)  # writable
+    wav_header(ticket.sample_rate, 2, 32, 0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(audio=st.binary(min_size=2, max_size=200))
+def test_neuphonic_audio_that_looks_like_a_wav_header_is_just_pcm(audio: bytes) -> None:
+    """Neuphonic sends raw PCM: whatever the bytes (a WAV header with impossible fields among them), they are audio."""
+    payload = wav_with(24, 4, 0xFFFFFFFF) + audio
+    text = json.dumps({"data": {"audio": base64.b64encode(payload).decode()}})
+    (frame,) = NeuphonicFrameDecoder().frames(text)
+    reassembler = Reassembler(wav_headers=False)
+    assert bytes(reassembler.feed(frame)[1].data) == payload  # PartStart, then its Audio

@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from daisys_ext import (
+    DaisysTakeGenerateError,
+    DaisysTimeoutError,
     DaisysWebsocketGenerateError,
     DaisysWebsocketStreamError,
     Status,
@@ -21,9 +23,21 @@ from daisys_ext import (
     VoiceGenerate,
 )
 from daisys_ext._audio.frames import encode_frame
-from daisys_ext._audio.reassembly import Audio, PartEnd
+from daisys_ext._audio.reassembly import Audio, PartEnd, Reassembler
 from daisys_ext._audio.wav import wav_header
-from daisys_ext._websocket.protocol import END, MAX_PENDING_ERRORS, SessionProtocol, StatusChange, official_item
+from daisys_ext._websocket.output import AudioOut
+from daisys_ext._websocket.protocol import (
+    _TRANSITIONS,
+    END,
+    FAILED_TAKE_GRACE,
+    MAX_PENDING_ERRORS,
+    IllegalTransition,
+    SessionProtocol,
+    State,
+    StatusChange,
+    _Request,
+    official_item,
+)
 
 CHUNKS = StreamOptions(mode=StreamMode.CHUNKS)
 
@@ -207,14 +221,11 @@ def test_a_lost_connection_resends_unanswered_commands_and_fails_the_rest() -> N
     message = str(raised.value)
     assert 'code 1011, "restarting"' in message and "status started" in message
     assert "awaiting part 0 chunk 1" in message and "take t0" in message
-    # All of its audio had arrived: it ends without its final status rather than failing.
-    assert [type(item).__name__ for _, item in drain(protocol, all_audio)] == [
-        "PartStart",
-        "Audio",
-        "PartEnd",
-        "TakeEnd",
-    ]
-    assert protocol.next_item(all_audio) is END
+    # All of its audio had arrived, but not its final status: it fails too, saying what had come.
+    with pytest.raises(DaisysWebsocketStreamError) as raised:
+        drain(protocol, all_audio)
+    message = str(raised.value)
+    assert "restarting" in message and "2 audio frames in order" in message and "missing: its final status" in message
     assert protocol.connection_lost("closed by the user", resend=False) == []
     with pytest.raises(DaisysWebsocketStreamError, match="closed by the user"):
         protocol.next_item(unanswered)
@@ -277,27 +288,123 @@ def worker_error(request_id: object, message: str = "Generation failed") -> str:
     return json.dumps({"status": "error", "message": message, "request_id": request_id, "model": "m"})
 
 
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def iterate(
+    protocol: SessionProtocol, request_id: int, clock: Clock | None = None, items: list[Any] | None = None
+) -> list[Any]:
+    """What iter_request gives of a request (into ``items``), the clock moved past each wait; its error after them."""
+    items = [] if items is None else items
+    while (item := protocol.next_item(request_id, raise_failed_take=True)) is not END:
+        if item is None:
+            wake = protocol.wake_at(request_id)
+            assert clock is not None and wake is not None, "nothing more will come"
+            clock.now = max(clock.now, wake)
+        else:
+            items.append(item)
+    return items
+
+
 def test_an_error_after_the_final_status_fails_no_other_request() -> None:
-    """The worker reports a failed take twice: its status error, then an error message for the same request."""
+    """The worker reports a failed take twice: its status error, then an error message for the same request.
+    Its iteration raises the message after the statuses; the message goes nowhere else."""
     protocol = SessionProtocol()
     failed, _ = protocol.take_command(take_body(), None)
     other, _ = protocol.take_command(take_body(), None)
     protocol.receive(status(failed, "t0", "waiting"))
     protocol.receive(status(other, "t1", "waiting"))
     protocol.receive(status(failed, "t0", "error"))
-    statuses = [item.info.status for _, item in drain(protocol, failed) if isinstance(item, StatusChange)]
-    assert statuses == [Status.WAITING, Status.ERROR]
-    assert protocol.next_item(failed) is END  # settled: its end went to its iteration
-    assert protocol.receive(worker_error(failed)) == []  # no longer raised out of whoever reads the socket
+    items = []
+    while isinstance(item := protocol.next_item(failed, raise_failed_take=True), tuple):
+        items.append(item)
+    assert [i.info.status for _, i in items] == [Status.WAITING, Status.ERROR]
+    assert item is None  # the worker's message is awaited a moment
+    assert protocol.receive(worker_error(failed)) == []  # not raised out of whoever reads the socket
+    with pytest.raises(DaisysWebsocketGenerateError, match="Generation failed") as raised:
+        protocol.next_item(failed, raise_failed_take=True)
+    assert raised.value.request_id == failed
     assert [i.info.status for _, i in drain(protocol, other)] == [Status.WAITING]  # the other request goes on
     assert protocol.next_item(other) is None
     assert protocol.in_flight == [other]
-    # update() raises it, typed and with the request's id, so `except DaisysWebsocketGenerateError` catches it.
-    raised = protocol.pop_error()
-    assert isinstance(raised, DaisysWebsocketGenerateError) and raised.request_id == failed
-    assert "Generation failed" in str(raised)
+    assert protocol.receive(worker_error(failed, "said twice")) == []
+    assert protocol.pop_error() is None  # consumed by the iteration: update() has nothing to raise
+    with pytest.raises(DaisysWebsocketGenerateError):  # a late look says the same
+        protocol.next_item(failed)
+
+
+@pytest.mark.parametrize("order", ["status_then_message", "message_then_status"])
+def test_a_failed_take_raises_from_its_iteration_in_either_order(order: str) -> None:
+    clock = Clock()
+    protocol = SessionProtocol(clock=clock)
+    failed, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(failed, "t0", "waiting"))
+    pair = [status(failed, "t0", "error"), worker_error(failed, "Voice broke")]
+    for message in pair if order == "status_then_message" else reversed(pair):
+        protocol.receive(message)
+    items: list[Any] = []
+    with pytest.raises(DaisysWebsocketGenerateError, match="Voice broke") as raised:
+        iterate(protocol, failed, None, items)  # no wait: both halves are in
+    assert raised.value.request_id == failed
+    assert [i.info.status for _, i in items] == [Status.WAITING, Status.ERROR]
     assert protocol.pop_error() is None
+    protocol.receive(worker_error(failed, "late again"))
+    assert protocol.pop_error() is None
+
+
+@pytest.mark.parametrize("order", ["status_then_message", "message_then_status"])
+def test_a_failed_take_whose_report_comes_in_halves_is_awaited_briefly(order: str) -> None:
+    """The iteration reads the first half, waits (a moment, not for ever) for the second, then raises."""
+    clock = Clock()
+    protocol = SessionProtocol(clock=clock)
+    failed, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(failed, "t0", "waiting"))
+    first, second = [status(failed, "t0", "error"), worker_error(failed, "Voice broke")][
+        :: 1 if order[0] == "s" else -1
+    ]
+    protocol.receive(first)
+    seen = []
+    while isinstance(item := protocol.next_item(failed, raise_failed_take=True), tuple):
+        seen.append(item)
+    assert item is None and protocol.wake_at(failed) == clock.now + FAILED_TAKE_GRACE
+    clock.now += FAILED_TAKE_GRACE / 2
+    protocol.receive(second)
+    with pytest.raises(DaisysWebsocketGenerateError, match="Voice broke"):
+        iterate(protocol, failed, clock, seen)
+    assert [i.info.status for _, i in seen if isinstance(i, StatusChange)] == [Status.WAITING, Status.ERROR]
+    assert protocol.pop_error() is None
+
+
+def test_a_failed_take_without_the_workers_message_raises_after_the_grace() -> None:
+    clock = Clock()
+    protocol = SessionProtocol(clock=clock)
+    failed, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(failed, "t0", "error"))
+    start = clock.now
+    with pytest.raises(DaisysWebsocketGenerateError, match="ended with status error") as raised:
+        iterate(protocol, failed, clock)
+    assert raised.value.request_id == failed and clock.now == start + FAILED_TAKE_GRACE
+    protocol.receive(worker_error(failed, "too late"))  # consumed: the iteration said it already
+    assert protocol.pop_error() is None
+
+
+def test_other_readers_of_a_failed_take_end_at_its_status_and_consume_its_message() -> None:
+    """write_wav and iter_pcm read without raise_failed_take: the status ends them (they raise
+    DaisysTakeGenerateError from it), and a message after it is nobody's."""
+    protocol = SessionProtocol()
+    failed, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(failed, "t0", "error"))
+    assert [i.info.status for _, i in drain(protocol, failed)] == [Status.ERROR]
     assert protocol.next_item(failed) is END
+    protocol.receive(worker_error(failed))
+    assert protocol.pop_error() is None
 
 
 def test_an_error_after_the_final_status_does_not_change_what_iteration_gives() -> None:
@@ -307,12 +414,12 @@ def test_an_error_after_the_final_status_does_not_change_what_iteration_gives() 
     for message in (status(failed, "t0", "waiting"), status(failed, "t0", "error"), worker_error(failed)):
         assert protocol.receive(message) == []
     assert protocol.receive(worker_error(failed, "said twice")) == []
-    statuses = [item.info.status for _, item in drain(protocol, failed) if isinstance(item, StatusChange)]
-    assert statuses == [Status.WAITING, Status.ERROR]
-    assert protocol.next_item(failed) is END
-    raised = protocol.pop_error()
-    assert isinstance(raised, DaisysWebsocketGenerateError) and raised.request_id == failed
-    assert protocol.pop_error() is None
+    items = []
+    with pytest.raises(DaisysWebsocketGenerateError, match="Generation failed"):
+        while isinstance(item := protocol.next_item(failed), tuple):
+            items.append(item)
+    assert [i.info.status for _, i in items if isinstance(i, StatusChange)] == [Status.WAITING, Status.ERROR]
+    assert protocol.pop_error() is None  # raised by its iteration
 
 
 def test_an_error_after_the_final_status_of_a_callback_request_is_raised_once_by_update() -> None:
@@ -370,12 +477,13 @@ def test_the_final_status_after_an_error_is_kept_for_iteration_before_the_error(
 
 def test_a_final_status_after_a_raised_error_is_not_kept_for_ever() -> None:
     """Once the error was raised to an iteration, a later final status is not kept: nothing would read it."""
-    protocol = SessionProtocol()
+    clock = Clock()
+    protocol = SessionProtocol(clock=clock)
     failed, _ = protocol.take_command(take_body(), None)
     protocol.receive(status(failed, "t0", "waiting"))
     protocol.receive(worker_error(failed))
     with pytest.raises(DaisysWebsocketGenerateError):
-        drain(protocol, failed)
+        iterate(protocol, failed, clock)
     protocol.receive(status(failed, "t0", "error"))
     assert protocol.pop_error() is None
     assert failed not in protocol._requests  # nothing left behind
@@ -422,32 +530,84 @@ def test_an_error_about_no_request_is_raised_by_update_only() -> None:
     request_id, _ = protocol.take_command(take_body(), None)
     assert protocol.receive(json.dumps({"status": "error", "message": "bad command", "request_id": None})) == []
     assert protocol.receive(json.dumps({"status": "error", "message": "worker overloaded"})) == []
-    assert protocol.receive(worker_error(99, "no request 99")) == []
     assert protocol.next_item(request_id) is None  # nothing of it reaches the request's iteration
-    first, second, third = protocol.pop_error(), protocol.pop_error(), protocol.pop_error()
+    first, second = protocol.pop_error(), protocol.pop_error()
     assert isinstance(first, DaisysWebsocketGenerateError) and first.request_id is None
     assert "bad command" in str(first)
     assert isinstance(second, DaisysWebsocketStreamError) and "worker overloaded" in str(second)
-    assert isinstance(third, DaisysWebsocketGenerateError) and third.request_id == 99
     assert protocol.pop_error() is None
     assert protocol.in_flight == [request_id]
+    assert protocol.disagreed is None
 
 
-def test_messages_for_requests_never_made_fail_no_request() -> None:
+NEVER_MADE = {
+    "status": lambda: status(5, "t", "waiting"),
+    "audio": lambda: encode_frame(6, "t", 0, None, part(4, 1)),
+    "string-id": lambda: json.dumps({"data": {}, "request_id": "0"}),
+    "no-id": lambda: json.dumps({"data": {"take_id": "t"}}),
+    "negative-id": lambda: status(-1, "t", "waiting"),
+    "error-message": lambda: worker_error(7, "no request 7"),
+    "unreadable-audio": lambda: encode_frame(8, "t", -1),
+}
+
+
+@pytest.mark.parametrize("kind", list(NEVER_MADE))
+def test_a_message_for_a_request_never_made_fails_the_requests_in_flight(kind: str) -> None:
+    """The worker and the session disagree: the requests in flight fail, saying what arrived, and the
+    session is told to replace the connection; requests already over, and later ones, are untouched."""
     protocol = SessionProtocol()
-    request_id, _ = protocol.take_command(take_body(), None)
-    assert protocol.receive(status(5, "t", "waiting")) == []
-    assert protocol.receive(encode_frame(6, "t", 0, None, part(4, 1))) == []
-    assert protocol.receive(json.dumps({"data": {}, "request_id": "0"})) == []
-    errors = [protocol.pop_error() for _ in range(3)]
-    assert all(isinstance(e, DaisysWebsocketStreamError) and "never made" in str(e) for e in errors)
-    assert [e.request_id for e in errors if isinstance(e, DaisysWebsocketStreamError)] == [5, 6, "0"]
-    assert protocol.pop_error() is None
-    assert protocol.in_flight == [request_id]
-    protocol.receive(status(request_id, "t0", "ready"))
-    for message in (encode_frame(request_id, "t0", 0, None, part(4, 1)), encode_frame(request_id, "t0", 1)):
+    done, _ = protocol.take_command(take_body(), None)
+    for message in (encode_frame(done, "t0", 0, None, part(4, 1)), encode_frame(done, "t0", 1)):
         protocol.receive(message)
-    assert [type(i).__name__ for _, i in drain(protocol, request_id)][-1] == "TakeEnd"
+    protocol.receive(status(done, "t0", "ready"))
+    waiting, _ = protocol.take_command(take_body(), None)
+    unanswered, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(waiting, "t1", "started"))
+    assert protocol.receive(NEVER_MADE[kind]()) == []
+    assert protocol.disagreed is not None and "never made" in protocol.disagreed
+    assert protocol.in_flight == []
+    for request_id in (waiting, unanswered):
+        with pytest.raises(DaisysWebsocketStreamError, match=r"never made.*disagree") as raised:
+            drain(protocol, request_id)
+        assert raised.value.request_id == request_id
+    assert [type(i).__name__ for _, i in drain(protocol, done)][-1] == "StatusChange"
+    protocol.connection_opened()  # the session's new connection
+    assert protocol.disagreed is None
+    later, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(later, "t3", "waiting"))
+    assert [i.info.status for _, i in drain(protocol, later)] == [Status.WAITING]
+
+
+def test_a_message_for_a_request_never_made_with_none_in_flight_is_for_update() -> None:
+    protocol = SessionProtocol()
+    protocol.receive(status(5, "t", "waiting"))
+    protocol.receive(worker_error(6, "no such request"))
+    stream, generate = protocol.pop_error(), protocol.pop_error()
+    assert isinstance(stream, DaisysWebsocketStreamError) and stream.request_id == 5 and "never made" in str(stream)
+    assert isinstance(generate, DaisysWebsocketGenerateError) and generate.request_id == 6
+    assert "no such request" in str(generate)
+    assert protocol.disagreed is not None
+
+
+def test_messages_for_abandoned_or_finished_requests_are_dropped_quietly() -> None:
+    protocol = SessionProtocol()
+    left, _ = protocol.take_command(take_body(), None)
+    done, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(left, "t0", "started"))
+    protocol.abandon(left)
+    for message in (encode_frame(done, "t1", 0, None, part(4, 1)), encode_frame(done, "t1", 1)):
+        protocol.receive(message)
+    protocol.receive(status(done, "t1", "ready"))
+    drain(protocol, done)
+    assert protocol.next_item(done) is END
+    for message in (
+        status(left, "t0", "ready"),
+        encode_frame(left, "t0", 0, None, part(4, 1)),
+        status(done, "t1", "ready"),
+    ):
+        assert protocol.receive(message) == []
+    assert protocol.disagreed is None and protocol.pop_error() is None
+    assert protocol.ignored == 2
 
 
 @pytest.mark.parametrize(
@@ -495,10 +655,9 @@ def test_a_frame_whose_metadata_names_a_request_fails_only_that_request() -> Non
     assert protocol.next_item(good) is None
     meta = json.dumps({"take_id": "t", "part_id": "x", "request_id": 42}).encode()
     assert protocol.receive(b"JSON" + len(meta).to_bytes(4, "little") + meta) == []
-    assert protocol.in_flight == [good]
-    error = protocol.pop_error()  # the bad request's error was raised by its iteration already
-    assert isinstance(error, DaisysWebsocketStreamError) and error.request_id == 42 and "never made" in str(error)
-    assert "part_id" in str(error)
+    assert protocol.in_flight == []  # a request never made: the worker and the session disagree
+    with pytest.raises(DaisysWebsocketStreamError, match=r"part_id.*request 42.*never made"):
+        protocol.next_item(good)
 
 
 def test_errors_about_no_request_are_kept_for_update_only_up_to_a_bound() -> None:
@@ -536,3 +695,211 @@ def test_an_abandoned_request_keeps_nothing_and_is_forgotten_when_done() -> None
     assert protocol.in_flight == []
     with pytest.raises(DaisysWebsocketGenerateError):  # forgotten; a late look at it still says what happened
         protocol.next_item(left)
+
+
+# -- the request's life: one state, its transitions in one table -----------------------------------------------------
+
+
+ALL_MOVES = [(a, b) for a in State for b in State if a is not b]
+
+
+@pytest.mark.parametrize(("start", "target"), ALL_MOVES, ids=[f"{a.name}->{b.name}" for a, b in ALL_MOVES])
+def test_every_transition_outside_the_table_is_refused(start: State, target: State) -> None:
+    request = _Request(0, "{}", None, None, Reassembler())
+    request.state = start
+    if target in _TRANSITIONS[start]:
+        request.move(target)
+        assert request.state is target
+    else:
+        with pytest.raises(IllegalTransition, match=f"from {start.value} to {target.value}"):
+            request.move(target)
+        assert request.state is start
+
+
+def test_the_table_lets_nothing_leave_failed_or_abandoned_and_done_only_to_failed() -> None:
+    assert _TRANSITIONS[State.FAILED] == frozenset() and _TRANSITIONS[State.ABANDONED] == frozenset()
+    assert _TRANSITIONS[State.DONE] == {State.FAILED}  # a failed take's message after its status
+    assert all(State.SENT not in targets for targets in _TRANSITIONS.values())  # nothing is unsent
+
+
+def test_a_request_goes_through_its_states_as_the_worker_reports() -> None:
+    protocol = SessionProtocol()
+    request_id, _ = protocol.take_command(take_body(), None)
+    assert protocol.state(request_id) is State.SENT
+    protocol.receive(status(request_id, "t0", "waiting"))
+    assert protocol.state(request_id) is State.ANSWERED
+    protocol.receive(encode_frame(request_id, "t0", 0, None, part(4, 1)))
+    assert protocol.state(request_id) is State.STREAMING
+    protocol.receive(encode_frame(request_id, "t0", 1))
+    assert protocol.state(request_id) is State.AUDIO_IN
+    protocol.receive(status(request_id, "t0", "ready"))
+    assert protocol.state(request_id) is State.DONE
+    drain(protocol, request_id)
+    assert protocol.next_item(request_id) is END and protocol.state(request_id) is None  # forgotten
+    other, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(other, "t1", "ready"))
+    assert protocol.state(other) is State.FINAL_STATUS  # its audio is still due
+    protocol.receive(encode_frame(other, "t1", 0))
+    assert protocol.state(other) is State.DONE
+    protocol.abandon(other)
+    assert protocol.state(other) is None
+    third, _ = protocol.take_command(take_body(), None)
+    protocol.abandon(third)
+    assert protocol.state(third) is State.ABANDONED and protocol.in_flight == [third]
+    protocol.receive(status(third, "t2", "ready"))
+    assert protocol.state(third) is None and protocol.in_flight == []
+
+
+# -- a silent worker ---------------------------------------------------------------------------------------------------
+
+
+def test_a_silent_worker_fails_the_requests_in_flight_after_the_stall_bound() -> None:
+    clock = Clock()
+    protocol = SessionProtocol(stall_timeout=30, clock=clock)
+    assert protocol.stall_deadline() is None  # nothing owed: no bound runs
+    first, _ = protocol.take_command(take_body(), CHUNKS)
+    second, _ = protocol.take_command(take_body(), None)
+    assert protocol.stall_deadline() == clock.now + 30
+    clock.now += 20
+    protocol.receive(status(first, "t0", "started"))
+    protocol.receive(encode_frame(first, "t0", 0, 0, part(4, 1)[:46]))
+    assert protocol.stall_deadline() == clock.now + 30  # any message about a request in flight counts
+    clock.now += 29.9
+    assert not protocol.check_stall()
+    clock.now += 0.1
+    assert protocol.check_stall()
+    assert protocol.in_flight == []
+    with pytest.raises(
+        DaisysTimeoutError, match=r"Request 0: .* 30 s \(stall_timeout\).*missing: awaiting part 0 chunk 1"
+    ):
+        drain(protocol, first)
+    with pytest.raises(DaisysTimeoutError, match=r"Request 1: .*no audio has arrived yet; its final status"):
+        drain(protocol, second)
+    assert protocol.stall_deadline() is None
+
+
+def test_no_stall_bound_when_disabled() -> None:
+    clock = Clock()
+    protocol = SessionProtocol(stall_timeout=None, clock=clock)
+    protocol.take_command(take_body(), None)
+    clock.now += 10**6
+    assert protocol.stall_deadline() is None and not protocol.check_stall()
+
+
+def test_a_lost_connection_after_all_audio_but_before_the_final_status_is_a_stream_error() -> None:
+    """Not DaisysTakeGenerateError("... ended with status started"): the stream broke, and says what came."""
+    protocol = SessionProtocol()
+    request_id, _ = protocol.take_command(take_body(), None)
+    protocol.receive(status(request_id, "t0", "started"))
+    for message in (encode_frame(request_id, "t0", 0, None, part(40, 1)), encode_frame(request_id, "t0", 1)):
+        protocol.receive(message)
+    protocol.connection_lost("code 1006")
+    items: list[Any] = []
+    with pytest.raises(DaisysWebsocketStreamError, match=r"status started.*missing: its final status") as raised:
+        while isinstance(item := protocol.next_item(request_id), tuple):
+            items.append(item)
+    assert raised.value.request_id == request_id
+    assert [type(i).__name__ for _, i in items][-1] == "TakeEnd"  # the audio before it is still handed out
+
+
+# -- a worker that lies ------------------------------------------------------------------------------------------------
+
+
+def deep(n: int) -> str:
+    return "[" * n + "]" * n
+
+
+def meta_frame(meta: bytes, audio: bytes = b"") -> bytes:
+    return b"JSON" + len(meta).to_bytes(4, "little") + meta + audio
+
+
+LIES = {
+    "deep-status": lambda r: '{"data": ' + deep(5000) + f', "request_id": {r}}}',
+    "deep-text": lambda r: deep(100_000),
+    "huge-int-text": lambda r: '{"data": {}, "request_id": ' + "9" * 5000 + "}",
+    "huge-int-in-status": lambda r: (
+        json.dumps({"data": {"take_id": "t"}, "request_id": r})[:-1] + ', "n": ' + "1" * 5000 + "}"
+    ),
+    "deep-metadata": lambda r: meta_frame(deep(5000).encode()),
+    "huge-int-metadata": lambda r: meta_frame(b'{"request_id": ' + b"7" * 5000 + b"}"),
+    "wav-4294967295-hz": lambda r: encode_frame(r, "t", 0, None, _wav_with(24, 0xFFFFFFFF)),
+    "wav-65535-channels": lambda r: encode_frame(r, "t", 0, None, _wav_with(22, 0xFFFF, 2)),
+}
+
+
+def _wav_with(offset: int, value: int, size: int = 4) -> bytes:
+    wav = bytearray(part(8, 1))
+    wav[offset : offset + size] = value.to_bytes(size, "little")
+    return bytes(wav)
+
+
+@pytest.mark.parametrize("lie", list(LIES))
+def test_a_message_that_breaks_the_parsers_is_a_typed_error_of_its_request_or_session(lie: str) -> None:
+    protocol = SessionProtocol()
+    request_id, _ = protocol.take_command(take_body(), None)
+    assert protocol.receive(LIES[lie](request_id)) == []  # never raises
+    with pytest.raises((DaisysWebsocketStreamError, DaisysWebsocketGenerateError)) as raised:
+        drain(protocol, request_id)
+    assert raised.value.request_id == request_id
+    assert not isinstance(raised.value.__cause__, RecursionError | ValueError)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    offset=st.sampled_from([22, 24, 28, 32, 34]),  # channels, sample rate, byte rate, block align, bits
+    value=st.integers(0, 2**32 - 1),
+    chunks=st.booleans(),
+)
+def test_any_wav_header_field_gives_audio_or_a_typed_error(offset: int, value: int, chunks: bool) -> None:
+    """Each part's WAV header, any value in any fmt field: the request's audio or its typed error, never another."""
+    size = 2 if offset in (22, 32, 34) else 4
+    wav = bytearray(part(64, 3))
+    wav[offset : offset + size] = (value % (1 << (8 * size))).to_bytes(size, "little")
+    protocol = SessionProtocol()
+    request_id, _ = protocol.take_command(take_body(), CHUNKS if chunks else None)
+    frames = (
+        chunk_frames(request_id, "t", [bytes(wav)])
+        if chunks
+        else [
+            encode_frame(request_id, "t", 0, None, bytes(wav)),
+            encode_frame(request_id, "t", 1),
+        ]
+    )
+    for message in [*frames, status(request_id, "t", "ready")]:
+        assert protocol.receive(message) == []
+    out = AudioOut()
+    out.begin(request_id)
+    try:
+        for _, item in drain(protocol, request_id):
+            out.add(item)
+        out.end_request()
+        out.close()
+    except (DaisysWebsocketStreamError, DaisysTakeGenerateError):
+        pass
+
+
+@settings(max_examples=60, deadline=None)
+@given(depth=st.integers(1, 3000), digits=st.integers(1, 9000), text=st.booleans())
+def test_any_nesting_or_number_size_never_escapes_receive(depth: int, digits: int, text: bool) -> None:
+    protocol = SessionProtocol()
+    request_id, _ = protocol.take_command(take_body(), None)
+    inner = "[" * depth + "1" * digits + "]" * depth
+    if text:
+        message: str | bytes = '{"data": {"take_id": "t", "x": ' + inner + '}, "request_id": ' + str(request_id) + "}"
+    else:
+        message = meta_frame(('{"request_id": ' + str(request_id) + ', "take_id": "t", "x": ' + inner + "}").encode())
+    assert protocol.receive(message) == []
+
+
+def test_the_out_of_order_audio_of_all_requests_is_bounded_together() -> None:
+    protocol = SessionProtocol(max_buffered_bytes=1000, max_session_buffered_bytes=1500)
+    first, _ = protocol.take_command(take_body(), CHUNKS)
+    second, _ = protocol.take_command(take_body(), CHUNKS)
+    protocol.receive(encode_frame(first, "t0", 0, 5, b"x" * 900))
+    protocol.receive(encode_frame(second, "t1", 0, 5, b"y" * 500))
+    protocol.receive(encode_frame(second, "t1", 0, 6, b"y" * 500))  # 1,900 together: over the session's bound
+    with pytest.raises(DaisysWebsocketStreamError, match="session's limit of 1500"):
+        drain(protocol, second)
+    assert protocol.next_item(first) is None  # the first goes on, and may now hold more
+    protocol.receive(encode_frame(first, "t0", 0, 6, b"x" * 90))
+    assert protocol.next_item(first) is None

@@ -90,7 +90,7 @@ async def test_a_written_text_is_one_pcm_stream_equal_to_each_sentences_audio_in
     first_sentence_done = writer.wait_before(len(tokens(SENTENCES[0] + " ")) + 1)
     chunks: list[bytes] = []
     async with api.websocket(voice_id=voice_id) as ws:
-        async for pcm in ws.stream_text(writer.source(), timeout=10):
+        async for pcm in ws.stream_text(writer.source(), sentence_timeout=10):
             if not chunks:
                 # The first sentence's audio is here while the text is still being written.
                 assert not writer.exhausted.is_set()
@@ -146,7 +146,7 @@ async def test_a_failed_sentence_raises_after_the_audio_before_it_and_writes_no_
     async with api.websocket(voice_id=voice_id) as ws:
         chunks: list[bytes] = []
         with pytest.raises(DaisysTakeGenerateError):
-            async for pcm in ws.stream_text(Writer(flavour, tokens(text)).source(), timeout=10):
+            async for pcm in ws.stream_text(Writer(flavour, tokens(text)).source(), sentence_timeout=10):
                 chunks.append(pcm)
         first = (await takes_made(api))[0]
         assert b"".join(chunks) == await rest_pcm(api, [first.take_id])
@@ -164,7 +164,7 @@ async def test_interrupting_sends_no_more_sentences_and_leaves_the_connection_us
     writer = Writer(flavour, pieces)
     listener_gone = writer.wait_before(len(tokens(SENTENCES[0] + " ")) + 1)
     async with api.websocket(voice_id=voice_id) as ws:
-        stream = ws.stream_text(writer.source(), timeout=10)
+        stream = ws.stream_text(writer.source(), sentence_timeout=10)
         assert await stream.__anext__()  # the first sentence's audio begins; then the listener interrupts
         await stream.aclose()
         listener_gone.set()  # the text goes on being written, to no one
@@ -193,7 +193,7 @@ async def test_a_text_that_fails_raises_its_error_after_the_audio_before_it(
     async with api.websocket(voice_id=voice_id) as ws:
         chunks: list[bytes] = []
         with pytest.raises(Broken):
-            async for pcm in ws.stream_text(afailing() if flavour == "async" else failing(), timeout=10):
+            async for pcm in ws.stream_text(afailing() if flavour == "async" else failing(), sentence_timeout=10):
                 chunks.append(pcm)
     (take,) = await takes_made(api)
     assert b"".join(chunks) == await rest_pcm(api, [take.take_id])
@@ -208,7 +208,7 @@ async def test_a_dropped_connection_between_sentences_is_reopened(
     second = len(tokens(SENTENCES[0] + " ")) + 1
     writer.pauses[second] = 1.0  # the model pauses between sentences: the worker is idle and drops the connection
     async with api.websocket(voice_id=voice_id) as ws:
-        chunks = [pcm async for pcm in ws.stream_text(writer.source(), timeout=10)]
+        chunks = [pcm async for pcm in ws.stream_text(writer.source(), sentence_timeout=10)]
     takes = await takes_made(api)
     assert [take.text for take in takes] == SENTENCES
     assert b"".join(chunks) == await rest_pcm(api, [take.take_id for take in takes])

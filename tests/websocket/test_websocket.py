@@ -14,7 +14,7 @@ import logging
 import wave
 from collections.abc import AsyncIterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from support.flavours import Api
@@ -220,12 +220,18 @@ async def test_a_refused_request_fails_its_iteration(api: Api, voice_id: str) ->
     assert items[-1][1].status == Status.READY
 
 
-async def test_a_take_that_fails_ends_with_its_error_status_and_writes_no_file(
+async def test_a_take_that_fails_raises_after_its_error_status_and_writes_no_file(
     api: Api, voice_id: str, tmp_path: Path
 ) -> None:
+    """The emulator's worker reports it by its status alone here: iter_request yields the statuses up to
+    ``error``, then raises (as the official SDK's iteration does when the worker's message follows)."""
     async with api.websocket(voice_id=voice_id) as ws:
         failing = await ws.generate_take(voice_id, "This will [[fail]].")
-        items = await collect(ws.iter_request(failing))
+        items: list[Any] = []
+        with pytest.raises(DaisysWebsocketGenerateError, match="ended with status error") as raised:
+            async for item in ws.iter_request(failing):
+                items.append(item)
+        assert raised.value.request_id == failing
         assert items[-1][1] is not None and items[-1][1].status == Status.ERROR
         with pytest.raises(DaisysTakeGenerateError, match="status error"):
             await ws.write_wav(await ws.generate_take(voice_id, "So will [[fail]] this."), tmp_path / "x.wav")
@@ -241,7 +247,9 @@ async def test_a_drop_between_requests_reconnects_with_a_fresh_url(emu: Emulator
     emu.ws_drop_after = 1
     async with api.websocket(voice_id=voice_id) as ws:
         for n in range(3):
-            items = await collect(ws.iter_request(await ws.generate_take(voice_id, f"Request {n}."), timeout=30))
+            items = await collect(
+                ws.iter_request(await ws.generate_take(voice_id, f"Request {n}."), request_timeout=30)
+            )
             assert items[-1][1] is not None and items[-1][1].status == Status.READY
     assert worker_handshakes(emu) == 3
     urls = [r for r in emu.requests_to("api") if r.path.startswith("/v1/speak/websocket")]
@@ -254,7 +262,7 @@ async def test_a_command_racing_the_drop_is_sent_again(emu: Emulator, api: Api, 
         await collect(ws.iter_request(await ws.generate_take(voice_id, "One.")))
         # The worker closes right after the first request; this command may reach a closing connection.
         second = await ws.generate_take(voice_id, "Two.")
-        items = await collect(ws.iter_request(second, timeout=30))
+        items = await collect(ws.iter_request(second, request_timeout=30))
     assert items[-1][1] is not None and items[-1][1].status == Status.READY
     texts = sorted(take.text for take in await api.get_takes() if take.text in ("One.", "Two."))
     assert texts == ["One.", "Two."]  # sent again at most once: no duplicate take
@@ -266,14 +274,14 @@ async def test_a_drop_in_the_middle_of_a_request_is_a_clear_error(emu: Emulator,
         request_id = await ws.generate_take(voice_id, TEXT, stream_options=CHUNKS)
         received = []
         with pytest.raises(DaisysWebsocketStreamError) as raised:
-            async for item in ws.iter_request(request_id, timeout=30):
+            async for item in ws.iter_request(request_id, request_timeout=30):
                 received.append(item)
         message = str(raised.value)
-        assert "in the middle of the request" in message and "1011" in message and "awaiting part 0 chunk 3" in message
+        assert "before the request's end" in message and "1011" in message and "awaiting part 0 chunk 3" in message
         assert raised.value.request_id == request_id
         assert sum(1 for *_, audio in received if audio) == 3  # what did arrive was delivered first
         emu.ws_cut_after = None
-        after = await collect(ws.iter_request(await ws.generate_take(voice_id, "After the drop."), timeout=30))
+        after = await collect(ws.iter_request(await ws.generate_take(voice_id, "After the drop."), request_timeout=30))
     assert after[-1][1] is not None and after[-1][1].status == Status.READY
     assert worker_handshakes(emu) == 2
 
@@ -282,14 +290,16 @@ async def test_drops_between_and_in_the_middle_of_requests(emu: Emulator, api: A
     emu.ws_drop_after = 1
     async with api.websocket(voice_id=voice_id) as ws:
         for n in range(2):
-            items = await collect(ws.iter_request(await ws.generate_take(voice_id, f"Request {n}."), timeout=30))
+            items = await collect(
+                ws.iter_request(await ws.generate_take(voice_id, f"Request {n}."), request_timeout=30)
+            )
             assert items[-1][1].status == Status.READY
         emu.ws_drop_after, emu.ws_cut_after = None, 2
         request_id = await ws.generate_take(voice_id, TEXT, stream_options=CHUNKS)
-        with pytest.raises(DaisysWebsocketStreamError, match=r"1011.*in the middle of the request.*part 0 chunk 2"):
-            await collect(ws.iter_request(request_id, timeout=30))
+        with pytest.raises(DaisysWebsocketStreamError, match=r"1011.*before the request.s end.*part 0 chunk 2"):
+            await collect(ws.iter_request(request_id, request_timeout=30))
         emu.ws_cut_after = None
-        items = await collect(ws.iter_request(await ws.generate_take(voice_id, "After."), timeout=30))
+        items = await collect(ws.iter_request(await ws.generate_take(voice_id, "After."), request_timeout=30))
         assert items[-1][1].status == Status.READY
     # Two connections for the two requests, one after the cut; whether the second connection was also dropped
     # after its request depends on whether the worker saw ws_drop_after=None in time.
@@ -306,7 +316,7 @@ async def test_update_timeout_zero_does_not_block(api: Api, voice_id: str, emu: 
         for _ in range(20):
             await ws.update(timeout=0)  # returns at once whether or not a message was waiting
         with pytest.raises(DaisysTimeoutError, match=r"did not complete within 0\.3 s"):
-            await collect(ws.iter_request(await ws.generate_take(voice_id, TEXT), timeout=0.3))
+            await collect(ws.iter_request(await ws.generate_take(voice_id, TEXT), request_timeout=0.3))
 
 
 async def test_disconnect_fails_requests_in_flight_and_closes(api: Api, voice_id: str, emu: Emulator) -> None:
@@ -335,7 +345,7 @@ async def test_timeouts_and_disconnect(emu: Emulator, api: Api, voice_id: str) -
         for _ in range(10):
             await ws.update(timeout=0)
         with pytest.raises(DaisysTimeoutError):
-            await collect(ws.iter_request(request_id, timeout=0.3))
+            await collect(ws.iter_request(request_id, request_timeout=0.3))
     with pytest.raises(DaisysWebsocketStreamError, match="disconnect"):
         await collect(ws.iter_request(request_id))
     with pytest.raises(DaisysWebsocketError, match="not connected"):

@@ -34,7 +34,7 @@ def test_threads_can_read_their_own_requests_at_once(client: Client, voice_id: s
         ids = [ws.generate_take(voice_id, f"Request number {n}.", stream_options=CHUNKS) for n in range(3)]
 
         def read(request_id: int) -> None:
-            results[request_id] = list(ws.iter_request(request_id, timeout=30))
+            results[request_id] = list(ws.iter_request(request_id, request_timeout=30))
 
         threads = [threading.Thread(target=read, args=(i,)) for i in ids]
         for thread in threads:

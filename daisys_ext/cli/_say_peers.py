@@ -1,0 +1,155 @@
+"""``daisys say --service vivoka|neuphonic``: the other services (`daisys_ext.peers`), WAV only.
+
+Both write raw PCM as one WAV to a binary file as it arrives (playing it along with ``--play``):
+here ``-o``'s file (atomically), standard output (a pipe gets "unknown length" sizes), or, to
+play only, a file thrown away (`speak_into`). Neither takes prosody, style or subtitles.
+
+Vivoka (``--vivoka-url``, else ``$VIVOKA_URL``, else ``http://localhost:39806``) takes a whole
+text, so a file or a pipe is read to its end first; ``--voice`` is one of its voice ids (its
+first without). Neuphonic's API key comes from ``$NEUPHONIC_API_KEY`` only (a command line is
+seen by every user of the machine); text from a file or a pipe is sent line by line as read.
+Its ``--language`` (default en), ``--region``, ``--speed`` and ``--temperature`` go to the
+service; ``--neuphonic-url`` replaces the endpoint (a local fake's). A refused key exits 3.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
+
+from ._exit import CliError, Exit, NotFoundError, UsageError
+from ._files import Meter, audio_target
+from ._say import SayRequest, SayResult, refuse
+
+if TYPE_CHECKING:
+    from daisys_ext.peers import Spoken
+    from daisys_ext.peers.vivoka import VivokaClient
+
+    from ._ui import Ui
+
+NEUPHONIC_KEY = "NEUPHONIC_API_KEY"
+LISTED = 10  # Vivoka voice ids named in a note or an error, at most
+
+
+def speak_into(
+    request: SayRequest,
+    ui: Ui,
+    service: str,
+    label: str,
+    speak: Callable[[BinaryIO], Spoken],
+    voice: dict[str, Any],
+    extra: Callable[[], dict[str, Any]],
+) -> SayResult:
+    """Run ``speak`` into the request's output while a status shows ``label``'s progress; what was spoken.
+
+    ``first_audio_s`` counts to the first audio, not the WAV header (written before any).
+    """
+    started = time.monotonic()
+    first_audio: float | None = None
+    with ui.status(f"Speaking with {label}…") as status:
+
+        def progress(meter: Meter) -> None:
+            nonlocal first_audio
+            if first_audio is None and meter.data_offset and meter.bytes > meter.data_offset:
+                first_audio = time.monotonic() - started
+            if first_audio is not None:
+                so_far = meter.audio_seconds
+                status.update(f"Speaking with {label}: first audio after {first_audio:.2f} s, {so_far:.1f} s so far")
+
+        with audio_target(request.output) as target:
+            meter = Meter(target, progress, started)
+            spoken = speak(cast(BinaryIO, meter))
+    size = meter.bytes if request.output in (None, "-") else os.path.getsize(str(request.output))
+    return SayResult(
+        file=request.output,
+        format="wav",
+        bytes=size,
+        duration_s=spoken.duration,
+        voice=voice,
+        takes=[],
+        service=service,
+        first_audio_s=first_audio,
+        extra={"sample_rate": spoken.sample_rate, "pcm_bytes": spoken.pcm_bytes, **extra()},
+    )
+
+
+def vivoka(request: SayRequest, ui: Ui) -> SayResult:
+    refuse(request, "vivoka", voice=True)
+    from daisys_ext.peers.vivoka import DEFAULT_URL, VivokaClient
+
+    url = request.options.get("url") or os.environ.get("VIVOKA_URL") or DEFAULT_URL
+    if not (text := request.source.read().strip()):  # the service takes a whole text
+        raise UsageError("There was no text to speak.")
+    with VivokaClient(url) as client:
+        voice_id, description = _vivoka_voice(client, request.voice, ui)
+
+        def speak(out: BinaryIO) -> Spoken:
+            return client.speak(text, out, voice_id, play=request.play)
+
+        voice = {"voice_id": voice_id, "description": description}
+        return speak_into(
+            request, ui, "vivoka", f"Vivoka's voice {voice_id}", speak, voice, lambda: {"url": client.base_url}
+        )
+
+
+def _vivoka_voice(client: VivokaClient, wanted: str | None, ui: Ui) -> tuple[str, Any]:
+    """``--voice``'s id if the service has it (exit 4 if not), else its first voice (and a note saying so)."""
+    voices = client.voices()
+    ids = list(voices)
+    more = f" and {len(ids) - LISTED} more" if len(ids) > LISTED else ""
+    listed = f"its voices: {', '.join(ids[:LISTED])}{more}" if ids else "it has none"
+    if wanted:
+        if wanted not in voices:
+            raise NotFoundError(f"Vivoka at {client.base_url} has no voice {wanted!r}; {listed}.")
+        return wanted, voices[wanted]
+    if not voices:
+        raise NotFoundError(f"Vivoka at {client.base_url} has no voices.")
+    ui.note(f"Using Vivoka's voice {ids[0]}, its first; choose one with --voice ({listed}).")
+    return ids[0], voices[ids[0]]
+
+
+def neuphonic(request: SayRequest, ui: Ui) -> SayResult:
+    refuse(request, "neuphonic", language=True)
+    options = dict(request.options)
+    if "url" in options and (request.language or "region" in options):
+        flags = (("--region", "region" in options), ("--language", request.language))
+        given = " and ".join(flag for flag, on in flags if on)
+        raise UsageError(f"--neuphonic-url replaces the endpoint that {given} would name: give one or the other")
+    if not (key := os.environ.get(NEUPHONIC_KEY, "").strip()):
+        problem = f"Neuphonic needs an API key: set {NEUPHONIC_KEY} (it is read from the environment only)."
+        raise CliError(problem, Exit.AUTH)
+    from daisys_ext.peers import PeerConnectError
+    from daisys_ext.peers.neuphonic import NeuphonicClient
+
+    language = request.language or "en"
+    seen_text = False
+
+    def lines() -> Iterator[str]:
+        """The file's or the pipe's lines as they are read; blank ones say nothing, and are not sent."""
+        nonlocal seen_text
+        for chunk in request.source.chunks():
+            if chunk.strip():
+                seen_text = True
+                yield chunk
+
+    try:
+        with NeuphonicClient(key, language=language, **options) as client:
+
+            def speak(out: BinaryIO) -> Spoken:
+                if not request.source.streamed:
+                    return client.speak(request.source.text or "", out, play=request.play)
+                spoken = client.speak_stream(lines(), out, play=request.play)
+                if not seen_text:
+                    raise UsageError("There was no text to speak.")
+                return spoken
+
+            label = f"Neuphonic ({language})"
+            extra = lambda: {"endpoint": client.endpoint}  # noqa: E731
+            return speak_into(request, ui, "neuphonic", label, speak, {"language": language}, extra)
+    except PeerConnectError as exc:
+        if exc.status in (401, 403):
+            problem = f"Neuphonic refused the API key in {NEUPHONIC_KEY} (HTTP {exc.status})."
+            raise CliError(problem, Exit.AUTH) from None
+        raise
