@@ -27,15 +27,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from daisys_ext._files import atomic_file, temporary_names
 
+from ._auth import open_client
 from ._exit import Exit, UsageError, exit_code, one_line
 from ._files import check_service_format, safe_name, seconds, slug, take_seconds
 from ._resources import VoiceCache, choose_voice
-from ._session import open_client
 
 if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse
 
-    from ._store import TokenStore
+    from ._auth import TokenStore
     from ._ui import BatchProgress, Ui
 
 JOURNAL = ".daisys-batch.jsonl"

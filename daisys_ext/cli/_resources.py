@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from ._auth import open_client
 from ._exit import CliError, Exit, NotFoundError, UsageError
 from ._files import (
     Meter,
@@ -19,12 +20,11 @@ from ._files import (
     take_seconds,
     written,
 )
-from ._session import open_client
 
 if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse, VoiceInfo
 
-    from ._store import TokenStore
+    from ._auth import TokenStore
     from ._ui import Ui
 
 MAX_TAKE_PAGES = 10  # of takes, looking for --length of them with --status

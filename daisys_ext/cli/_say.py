@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from ._exit import CliError, Exit, UsageError
 from ._files import audio_format, refuse_terminal, slug, unused_path, written
-from ._parser import SERVICE_OPTIONS, option_dest
+from ._parser import SERVICE_OPTIONS
 
 if TYPE_CHECKING:
-    from ._store import TokenStore
+    from ._auth import TokenStore
     from ._ui import Ui
 
 
@@ -202,8 +202,8 @@ def build_request(args: argparse.Namespace) -> SayRequest:
 def service_options(args: argparse.Namespace) -> dict[str, Any]:
     """The chosen service's own options that were given, by name; another service's is a usage error."""
     options: dict[str, Any] = {}
-    for flag, (service, name) in SERVICE_OPTIONS.items():
-        if (value := getattr(args, option_dest(flag), None)) is None:
+    for flag, (service, name, *_) in SERVICE_OPTIONS.items():
+        if (value := getattr(args, f"{service}_{name}", None)) is None:
             continue
         if service != args.service:
             raise UsageError(f"{flag} is an option of --service {service}, not of --service {args.service}")

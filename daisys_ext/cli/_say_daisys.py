@@ -13,16 +13,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from ._auth import open_client
 from ._exit import UsageError
 from ._files import Meter, audio_target, check_service_format, status_words, take_seconds
 from ._resources import choose_voice
 from ._say import SayRequest, SayResult
-from ._session import open_client
 
 if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse, VoiceInfo
 
-    from ._store import TokenStore
+    from ._auth import TokenStore
     from ._ui import Ui
 
 SENTENCE_TIMEOUT = 120.0  # seconds for each sentence's audio over the websocket
