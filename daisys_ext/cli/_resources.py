@@ -15,7 +15,7 @@ from ._files import (
     audio_format,
     audio_target,
     check_service_format,
-    refuse_terminal,
+    refuse_stdout,
     status_words,
     take_seconds,
     written,
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse, VoiceInfo
 
     from ._auth import TokenStore
-    from ._ui import Ui
+    from ._ui import Status, Ui
 
 MAX_TAKE_PAGES = 10  # of takes, looking for --length of them with --status
 VOICE_PAGE, MAX_VOICE_PAGES = 100, 20  # 2000 voices: beyond that, give the id
@@ -211,22 +211,10 @@ def take_delete(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
 def take_audio(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     fmt, origin = audio_format(args.output, args.format)
     output = args.output or f"{args.take_id}.{fmt}"
-    if output == "-" and args.json:
-        raise UsageError("-o - writes the audio to standard output, where --json would go too; choose one")
-    refuse_terminal(output)
+    refuse_stdout(output, args.json)
     with open_client(store) as client, ui.status(f"Take {args.take_id}…") as status:
         check_service_format(client, fmt, origin)
-        take = client.get_take(args.take_id)  # 404: exit 4
-        if not take.status.done():
-
-            def show(takes: list[TakeResponse]) -> None:
-                status.update(f"Take {take.take_id}: {status_words(takes[0].status)}")
-
-            take = client.wait_for_takes(take.take_id, callback=show)
-        status.update(f"Take {take.take_id}: downloading the {fmt}…")
-        with audio_target(output) as target:
-            meter = Meter(target)
-            client.get_take_audio(take.take_id, file=cast(BinaryIO, meter), format=fmt)
+        take, meter = download(client, client.get_take(args.take_id), fmt, output, status)  # 404: exit 4
     duration = take_seconds(take)
     if args.json:
         ui.json(
@@ -235,3 +223,21 @@ def take_audio(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     else:
         (ui.note if output == "-" else ui.print)(written(output, meter.bytes, duration) + ".")
     return Exit.OK
+
+
+def download(
+    client: Client, take: TakeResponse, fmt: str, output: str | None, status: Status
+) -> tuple[TakeResponse, Meter]:
+    """``take`` once it is done (its status shown meanwhile), and its audio written where ``output`` says."""
+
+    def show(takes: list[TakeResponse]) -> None:
+        status.update(f"Take {take.take_id}: {status_words(takes[0].status)}")
+
+    if not take.status.done():
+        show([take])
+        take = client.wait_for_takes(take.take_id, callback=show)
+    status.update(f"Take {take.take_id}: downloading the {fmt}…")
+    with audio_target(output) as target:
+        meter = Meter(target)
+        client.get_take_audio(take.take_id, file=cast(BinaryIO, meter), format=fmt)
+    return take, meter
