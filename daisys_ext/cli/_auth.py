@@ -145,10 +145,8 @@ def login(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
             raise CliError(str(exc), Exit.AUTH) from None  # without the usual hint to log in: this is it
         client.auto_logout = False  # closing the client must not revoke the tokens just stored
         store.save(service, StoredTokens(client.access_token, client.refresh_token, email))
-    if args.json:
-        ui.json({"logged_in": True, "email": email, "service": service, "token_file": str(store.path)})
-    else:
-        ui.print(f"Logged in to {service} as {email}; tokens stored in {store.path}.")
+    done = {"logged_in": True, "email": email, "service": service, "token_file": str(store.path)}
+    ui.result(done, f"Logged in to {service} as {email}; tokens stored in {store.path}.")
     if environment_credentials():
         ui.note("Note: credentials in the environment (DAISYS_*) still win over the stored tokens.")
     return Exit.OK
@@ -159,10 +157,7 @@ def logout(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
 
     service = auth_service()
     if (stored := store.load(service)) is None:
-        if args.json:
-            ui.json({"logged_out": False, "service": service})
-        else:
-            ui.print(f"Not logged in to {service}; nothing to do.")
+        ui.result({"logged_out": False, "service": service}, f"Not logged in to {service}; nothing to do.")
         return Exit.OK
     revoked: BaseException | None = None
     try:
@@ -173,10 +168,8 @@ def logout(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     except DaisysError as exc:
         revoked = exc
     store.remove(service)
-    if args.json:
-        ui.json({"logged_out": True, "service": service, "email": stored.email, "revoked": revoked is None})
-    else:
-        ui.print(f"Logged out of {service} ({stored.email}); the stored tokens are removed.")
+    done = {"logged_out": True, "service": service, "email": stored.email, "revoked": revoked is None}
+    ui.result(done, f"Logged out of {service} ({stored.email}); the stored tokens are removed.")
     if revoked is not None:
         raise revoked  # the tokens are gone here, but the service may still honour them: say so (exit 5)
     return Exit.OK

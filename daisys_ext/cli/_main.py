@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._auth import TokenStore
     from ._ui import Ui
 
-    ui = Ui(quiet=bool(getattr(args, "quiet", False)))
+    ui = Ui(quiet=bool(getattr(args, "quiet", False)), as_json=bool(getattr(args, "json", False)))
     try:
         return handler(args)(args, ui, TokenStore())
     except KeyboardInterrupt:

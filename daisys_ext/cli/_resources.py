@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from ._auth import open_client
@@ -113,34 +113,42 @@ class VoiceCache:
 # -- the commands ----------------------------------------------------------------------------------------------------
 
 
+def _listing(ui: Ui, found: list[Any], columns: list[str], rows: Callable[[], list[list[str]]], empty: str) -> int:
+    if ui.as_json:
+        ui.json([item.model_dump() for item in found])
+    else:
+        ui.table(columns, rows(), empty)
+    return Exit.OK
+
+
 def models(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         found = client.get_models()
-    if args.json:
-        ui.json([model.model_dump() for model in found])
-        return Exit.OK
 
     def names(values: Any) -> str:
         flat = [v for value in values or () for v in (value if isinstance(value, list) else [value])]
         return ", ".join(dict.fromkeys(f"{v}" for v in flat))
 
-    rows = [
-        [m.name, m.displayname, names(m.languages), names(m.genders), names(m.styles), names(m.prosody_types)]
-        for m in found
-    ]
-    ui.table(["NAME", "DISPLAY NAME", "LANGUAGES", "GENDERS", "STYLES", "PROSODY"], rows, "No models.")
-    return Exit.OK
+    def rows() -> list[list[str]]:
+        return [
+            [m.name, m.displayname, names(m.languages), names(m.genders), names(m.styles), names(m.prosody_types)]
+            for m in found
+        ]
+
+    return _listing(
+        ui, found, ["NAME", "DISPLAY NAME", "LANGUAGES", "GENDERS", "STYLES", "PROSODY"], rows, "No models."
+    )
 
 
 def voices(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         found = client.get_voices(length=args.length)
-    if args.json:
-        ui.json([voice.model_dump() for voice in found])
-        return Exit.OK
-    rows = [[v.voice_id, v.name, v.model, f"{v.gender}", v.status.value, _when(v.timestamp_ms)] for v in found]
-    ui.table(["ID", "NAME", "MODEL", "GENDER", "STATUS", "CREATED"], rows, "No voices yet: `daisys voice create`.")
-    return Exit.OK
+
+    def rows() -> list[list[str]]:
+        return [[v.voice_id, v.name, v.model, f"{v.gender}", v.status.value, _when(v.timestamp_ms)] for v in found]
+
+    columns = ["ID", "NAME", "MODEL", "GENDER", "STATUS", "CREATED"]
+    return _listing(ui, found, columns, rows, "No voices yet: `daisys voice create`.")
 
 
 def takes(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
@@ -153,19 +161,16 @@ def takes(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
                 break
         found = found[: args.length]
         names = {v.voice_id: v.name for v in client.get_voices()} if found and not args.json else {}
-    if args.json:
-        ui.json([take.model_dump() for take in found])
-        return Exit.OK
 
-    def length(take: TakeResponse) -> str:
-        return "" if (value := take_seconds(take)) is None else f"{value:.1f} s"
+    def rows() -> list[list[str]]:
+        length = {t.take_id: "" if (s := take_seconds(t)) is None else f"{s:.1f} s" for t in found}
+        return [
+            [t.take_id, t.status.value, names.get(t.voice_id, t.voice_id), length[t.take_id], _when(t.timestamp_ms),
+             _short(t.text)]
+            for t in found
+        ]  # fmt: skip
 
-    rows = [
-        [t.take_id, t.status.value, names.get(t.voice_id, t.voice_id), length(t), _when(t.timestamp_ms), _short(t.text)]
-        for t in found
-    ]
-    ui.table(["ID", "STATUS", "VOICE", "LENGTH", "CREATED", "TEXT"], rows, "No takes.")
-    return Exit.OK
+    return _listing(ui, found, ["ID", "STATUS", "VOICE", "LENGTH", "CREATED", "TEXT"], rows, "No takes.")
 
 
 def voice_create(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
@@ -179,10 +184,7 @@ def voice_create(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
 
         show([voice])
         voice = client.wait_for_voices(voice.voice_id, callback=show)
-    if args.json:
-        ui.json(voice.model_dump())
-    else:
-        ui.print(f"Created voice {voice.name} ({voice.voice_id}), {voice.model}, {voice.gender}.")
+    ui.result(voice.model_dump(), f"Created voice {voice.name} ({voice.voice_id}), {voice.model}, {voice.gender}.")
     return Exit.OK
 
 
@@ -190,10 +192,7 @@ def voice_delete(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         voice = find_voice(client, args.voice, ready=False)  # none: exit 4, several: exit 2, before deleting anything
         client.delete_voice(voice.voice_id)
-    if args.json:
-        ui.json({"deleted": True, "voice": voice.model_dump()})
-    else:
-        ui.print(f"Deleted voice {voice.name} ({voice.voice_id}).")
+    ui.result({"deleted": True, "voice": voice.model_dump()}, f"Deleted voice {voice.name} ({voice.voice_id}).")
     return Exit.OK
 
 
@@ -201,10 +200,7 @@ def take_delete(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         take = client.get_take(args.take_id)  # 404: exit 4, before deleting anything
         client.delete_take(take.take_id)
-    if args.json:
-        ui.json({"deleted": True, "take": take.model_dump()})
-    else:
-        ui.print(f"Deleted take {take.take_id} ({_short(take.text, 32)!r}).")
+    ui.result({"deleted": True, "take": take.model_dump()}, f"Deleted take {take.take_id} ({_short(take.text, 32)!r}).")
     return Exit.OK
 
 

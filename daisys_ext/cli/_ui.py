@@ -66,7 +66,10 @@ class BatchProgress:
 class Ui:
     """The CLI's terminal: decides once whether progress and colour are shown, and how."""
 
-    def __init__(self, *, quiet: bool = False, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    def __init__(
+        self, *, quiet: bool = False, as_json: bool = False, stdout: TextIO | None = None, stderr: TextIO | None = None
+    ) -> None:
+        self.as_json = as_json  # the command's --json: its result as one JSON document
         self.out = stdout or sys.stdout
         self.err = stderr or sys.stderr
         self.quiet = quiet
@@ -161,6 +164,10 @@ class Ui:
     def json(self, data: Any) -> None:
         """The command's result as one JSON document."""
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=self.out, flush=True)
+
+    def result(self, data: Any, line: str) -> None:
+        """The command's result: ``data`` as JSON with --json, else ``line``."""
+        self.json(data) if self.as_json else self.print(line)
 
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], empty: str = "Nothing to show.") -> None:
         """Rows under column headings: a rich table on a terminal, aligned plain text otherwise.
