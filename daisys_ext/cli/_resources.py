@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from ._auth import open_client
@@ -113,41 +113,32 @@ class VoiceCache:
 # -- the commands ----------------------------------------------------------------------------------------------------
 
 
-def _listing(ui: Ui, found: list[Any], columns: list[str], rows: Callable[[], list[list[str]]], empty: str) -> int:
+def _listing(ui: Ui, found: list[Any], columns: list[str], rows: list[list[str]], empty: str) -> int:
     if ui.as_json:
         ui.json([item.model_dump() for item in found])
     else:
-        ui.table(columns, rows(), empty)
+        ui.table(columns, rows, empty)
     return Exit.OK
+
+
+def _names(values: Any) -> str:
+    flat = [v for value in values or () for v in (value if isinstance(value, list) else [value])]
+    return ", ".join(dict.fromkeys(f"{v}" for v in flat))
 
 
 def models(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         found = client.get_models()
-
-    def names(values: Any) -> str:
-        flat = [v for value in values or () for v in (value if isinstance(value, list) else [value])]
-        return ", ".join(dict.fromkeys(f"{v}" for v in flat))
-
-    def rows() -> list[list[str]]:
-        return [
-            [m.name, m.displayname, names(m.languages), names(m.genders), names(m.styles), names(m.prosody_types)]
-            for m in found
-        ]
-
-    return _listing(
-        ui, found, ["NAME", "DISPLAY NAME", "LANGUAGES", "GENDERS", "STYLES", "PROSODY"], rows, "No models."
-    )
+    columns = ["NAME", "DISPLAY NAME", "LANGUAGES", "GENDERS", "STYLES", "PROSODY"]
+    rows = [[m.name, m.displayname, *map(_names, (m.languages, m.genders, m.styles, m.prosody_types))] for m in found]
+    return _listing(ui, found, columns, rows, "No models.")
 
 
 def voices(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         found = client.get_voices(length=args.length)
-
-    def rows() -> list[list[str]]:
-        return [[v.voice_id, v.name, v.model, f"{v.gender}", v.status.value, _when(v.timestamp_ms)] for v in found]
-
     columns = ["ID", "NAME", "MODEL", "GENDER", "STATUS", "CREATED"]
+    rows = [[v.voice_id, v.name, v.model, f"{v.gender}", v.status.value, _when(v.timestamp_ms)] for v in found]
     return _listing(ui, found, columns, rows, "No voices yet: `daisys voice create`.")
 
 
@@ -161,15 +152,11 @@ def takes(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
                 break
         found = found[: args.length]
         names = {v.voice_id: v.name for v in client.get_voices()} if found and not args.json else {}
-
-    def rows() -> list[list[str]]:
-        length = {t.take_id: "" if (s := take_seconds(t)) is None else f"{s:.1f} s" for t in found}
-        return [
-            [t.take_id, t.status.value, names.get(t.voice_id, t.voice_id), length[t.take_id], _when(t.timestamp_ms),
-             _short(t.text)]
-            for t in found
-        ]  # fmt: skip
-
+    lengths = ["" if (s := take_seconds(t)) is None else f"{s:.1f} s" for t in found]
+    rows = [
+        [t.take_id, t.status.value, names.get(t.voice_id, t.voice_id), length, _when(t.timestamp_ms), _short(t.text)]
+        for t, length in zip(found, lengths, strict=True)
+    ]
     return _listing(ui, found, ["ID", "STATUS", "VOICE", "LENGTH", "CREATED", "TEXT"], rows, "No takes.")
 
 

@@ -1,15 +1,8 @@
-"""``daisys say --service vivoka|neuphonic``: the other services (`daisys_ext.peers`), WAV only.
+"""``daisys say --service vivoka|neuphonic``: the other services (`daisys_ext.peers`), WAV only, via `_say.speak_into`.
 
-Both write raw PCM as one WAV to a binary file as it arrives (playing it along with ``--play``):
-here ``-o``'s file (atomically), standard output (a pipe gets "unknown length" sizes), or, to
-play only, a file thrown away (`_say.speak_into`). Neither takes prosody, style or subtitles.
-
-Vivoka (``--vivoka-url``, else ``$VIVOKA_URL``, else ``http://localhost:39806``) takes a whole
-text, so a file or a pipe is read to its end first; ``--voice`` is one of its voice ids (its
-first without). Neuphonic's API key comes from ``$NEUPHONIC_API_KEY`` only (a command line is
-seen by every user of the machine); text from a file or a pipe is sent line by line as read.
-Its ``--language`` (default en), ``--region``, ``--speed`` and ``--temperature`` go to the
-service; ``--neuphonic-url`` replaces the endpoint (a local fake's). A refused key exits 3.
+Vivoka takes a whole text (a file or a pipe is read to its end first) and has its own voice
+ids. Neuphonic's API key comes from ``$NEUPHONIC_API_KEY`` only (a command line is seen by
+every user of the machine), and text from a file or a pipe is sent line by line as it is read.
 """
 
 from __future__ import annotations

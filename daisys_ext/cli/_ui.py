@@ -18,14 +18,16 @@ from typing import Any, TextIO
 
 
 class Status:
-    """A one-line state shown while something runs (a spinner with rich); ``update`` changes its text."""
+    """What runs, shown until it ends: a spinner (`update`), a batch's bar (`advance`, `log`), or plain lines."""
 
-    def __init__(self, ui: Ui) -> None:
-        self._ui = ui
-        self._last = ""
+    def __init__(self, ui: Ui, total: int = 0) -> None:
+        self._ui, self.total, self.done, self._last = ui, total, 0, ""
         self._spinner: Any = None
+        self._progress: Any = None
+        self._task: Any = None
 
     def update(self, text: str) -> None:
+        """The spinner's new text."""
         if text == self._last:
             return
         self._last = text
@@ -36,19 +38,8 @@ class Status:
         elif self._ui.interactive:
             self._ui.note(text)
 
-
-class BatchProgress:
-    """The progress of a batch: a bar (rich) or a line per item (plain), and lines printed above it."""
-
-    def __init__(self, ui: Ui, total: int) -> None:
-        self._ui = ui
-        self.total = total
-        self.done = 0
-        self._progress: Any = None
-        self._task: Any = None
-
     def advance(self, what: str) -> None:
-        """One more item finished (done or failed)."""
+        """One more item of a batch finished (done or failed)."""
         self.done += 1
         if self._progress is not None:
             self._progress.update(self._task, advance=1, description=fixed_width(what))
@@ -81,7 +72,7 @@ class Ui:
 
     @property
     def rich(self) -> bool:
-        """Whether rich is installed; found out (and imported) only when a terminal would show it."""
+        """Whether rich can be imported; found out (and imported) only when a terminal would show it."""
         if self._rich is None:
             try:
                 import rich  # noqa: F401
@@ -131,9 +122,9 @@ class Ui:
             yield status
 
     @contextmanager
-    def progress(self, total: int, description: str) -> Iterator[BatchProgress]:
+    def progress(self, total: int, description: str) -> Iterator[Status]:
         """A bar for ``total`` items while the block runs (erased at its end); a line per item without rich."""
-        progress = BatchProgress(self, total)
+        progress = Status(self, total)
         if not (self.interactive and self.rich):
             yield progress
             return
