@@ -297,7 +297,7 @@ def _generate(
     pool = ThreadPoolExecutor(max_workers=args.concurrency, thread_name_prefix="daisys-batch")
     futures: dict[Future[tuple[TakeResponse, bool]], tuple[Item, Path]] = {}
     try:
-        with ui.progress(len(jobs), "Generating") as progress:
+        with ui.status("Generating", len(jobs)) as progress:
             futures.update({pool.submit(one, item, path): (item, path) for item, path in jobs})
             for future in as_completed(futures):
                 item, path = futures[future]

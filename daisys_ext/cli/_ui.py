@@ -97,54 +97,33 @@ class Ui:
         return self._err_console
 
     @contextmanager
-    def status(self, text: str) -> Iterator[Status]:
-        """A spinner with ``text`` while the block runs (erased at its end); plain lines without rich."""
-        status = Status(self)
+    def status(self, text: str, total: int = 0) -> Iterator[Status]:
+        """While the block runs (erased at its end): a spinner with ``text``, or with a ``total`` a batch's bar
+        labelled ``text``; plain lines without rich."""
+        status = Status(self, total)
         if not (self.interactive and self.rich):
-            status.update(text)
+            if not total:
+                status.update(text)
             yield status
             return
         from rich.live import Live
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
         from rich.spinner import Spinner
         from rich.text import Text
 
-        status._last = text
-        status._spinner = Spinner("dots", text=Text(text), style=None if self.no_color else "cyan")
-        live = Live(
-            status._spinner,
-            console=self._console(),
-            transient=True,
-            refresh_per_second=12.5,
-            redirect_stdout=False,
-            redirect_stderr=False,
-        )
+        quiet = {"console": self._console(), "transient": True, "redirect_stdout": False, "redirect_stderr": False}
+        if total:
+            label = TextColumn("{task.description}", style="progress.description", markup=False)
+            live: Any = Progress(
+                SpinnerColumn(), label, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), **quiet
+            )
+            status._progress, status._task = live, live.add_task(fixed_width(text), total=total)
+        else:
+            status._last = text
+            status._spinner = Spinner("dots", text=Text(text), style=None if self.no_color else "cyan")
+            live = Live(status._spinner, refresh_per_second=12.5, **quiet)
         with live:
             yield status
-
-    @contextmanager
-    def progress(self, total: int, description: str) -> Iterator[Status]:
-        """A bar for ``total`` items while the block runs (erased at its end); a line per item without rich."""
-        progress = Status(self, total)
-        if not (self.interactive and self.rich):
-            yield progress
-            return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        bar = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}", style="progress.description", markup=False),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self._console(),
-            transient=True,
-            redirect_stdout=False,
-            redirect_stderr=False,
-        )
-        with bar:
-            progress._progress = bar
-            progress._task = bar.add_task(fixed_width(description), total=total)
-            yield progress
 
     # -- standard output --------------------------------------------------------------------------------------
 
