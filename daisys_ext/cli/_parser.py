@@ -76,20 +76,6 @@ SUMMARIES = {  # what each command does: the first line of its help, and its lin
     "logout": "Revoke the stored tokens and remove them.",
     "emulator": "Run the local Daisys emulator in the foreground, for trying things out and tests.",
 }
-JSON = {  # what each command's --json prints (a command of actions has none)
-    "say": "the file, its size and duration, the voice and the takes",
-    "models": "the models",
-    "voices": "the voices",
-    "takes": "the takes",
-    "voice create": "the voice",
-    "voice delete": "the deleted voice",
-    "take audio": "the file, its size and the take",
-    "take delete": "the deleted take",
-    "batch": "the summary",
-    "login": "where the tokens are",
-    "logout": "what was done",
-    "emulator": "the environment and URLs",
-}
 EXAMPLES = {
     "say": """\
   daisys say "Hello there." -o hello.wav
@@ -232,8 +218,9 @@ class _Commands:
     def __init__(self, commands: argparse._SubParsersAction[Parser], common: Parser, prefix: str = "") -> None:
         self.commands, self.common, self.prefix = commands, common, prefix
 
-    def add(self, name: str, *options: tuple[Any, ...]) -> Parser:
-        """The command ``name``, its help from `SUMMARIES`, `EXAMPLES` and `JSON`, with ``options``."""
+    def add(self, name: str, json: str | None, *options: tuple[Any, ...]) -> Parser:
+        """The command ``name`` (its help from `SUMMARIES` and `EXAMPLES`) with ``options``; ``json``: what its
+        ``--json`` prints (a command of actions has none)."""
         path = self.prefix + name
         parser = self.commands.add_parser(
             name,
@@ -243,13 +230,15 @@ class _Commands:
             formatter_class=argparse.RawDescriptionHelpFormatter,
             parents=[self.common],
         )
-        if path in JSON:
-            options = (("--json", f"print {JSON[path]} as one JSON document (for scripts)", FLAG), *options)
+        if json:
+            options = (("--json", f"print {json} as one JSON document (for scripts)", FLAG), *options)
         return parser.options(*options)
 
     def actions(self, name: str) -> _Commands:
         """A command of actions (``voice create``)."""
-        actions = self.add(name).add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
+        actions = self.add(name, None).add_subparsers(
+            dest="action", metavar="ACTION", required=True, parser_class=Parser
+        )
         return _Commands(actions, self.common, f"{name} ")
 
 
@@ -272,6 +261,7 @@ def build() -> Parser:
     commands = _Commands(subparsers, common)
     say = commands.add(
         "say",
+        "the file, its size and duration, the voice and the takes",
         ("text TEXT", "the text; - reads it from standard input", {"nargs": "?"}),
         ("-f --file FILE", "read the text from FILE (UTF-8), sentence by sentence"),
         (
@@ -294,29 +284,36 @@ def build() -> Parser:
     }
     for flag, (service, name, metavar, kind, text) in SERVICE_OPTIONS.items():
         groups[service].add_argument(flag, dest=f"{service}_{name}", type=kind, metavar=metavar, help=text)
-    commands.add("models")
-    commands.add("voices", ("--length N", "at most N voices", {"type": positive_int}))
+    commands.add("models", "the models")
+    commands.add("voices", "the voices", ("--length N", "at most N voices", {"type": positive_int}))
     commands.add(
         "takes",
+        "the takes",
         ("--length N", "at most N takes (default: 20)", {"type": positive_int, "default": 20}),
         ("--status", "only takes with this status", {"choices": STATUSES}),
     )
     voice = commands.actions("voice")
     voice.add(
         "create",
+        "the voice",
         ("name NAME", "the voice's name"),
         ("--model", "the model (see `daisys models`)", {"required": True}),
         ("--gender", "the voice's gender", {"required": True, "choices": ("female", "male", "nonbinary")}),
         ("--description", "what the voice should sound like (models that take one)"),
     )
-    voice.add("delete", ("voice ID|NAME", "the voice's id or name (see `daisys voices`)"))
+    voice.add("delete", "the deleted voice", ("voice ID|NAME", "the voice's id or name (see `daisys voices`)"))
     take = commands.actions("take")
     take.add(
-        "audio", TAKE_ID, ("-o --output FILE", "the file; - for standard output (default: ID.FORMAT)"), OUTPUT_FORMAT
+        "audio",
+        "the file, its size and the take",
+        TAKE_ID,
+        ("-o --output FILE", "the file; - for standard output (default: ID.FORMAT)"),
+        OUTPUT_FORMAT,
     )
-    take.add("delete", TAKE_ID)
+    take.add("delete", "the deleted take", TAKE_ID)
     commands.add(
         "batch",
+        "the summary",
         ("file FILE", "the lines, .jsonl or .csv file; - for lines on standard input"),
         ("-o --output DIR", "the folder (default: FILE's name without extension)"),
         ("--voice ID|NAME", "for items without one (default: $DAISYS_VOICE, else the newest ready voice)"),
@@ -326,6 +323,7 @@ def build() -> Parser:
     )
     commands.add(
         "login",
+        "where the tokens are",
         ("--email", "the account's email (default: $DAISYS_EMAIL, else asked)"),
         (
             "--password-stdin",
@@ -333,9 +331,10 @@ def build() -> Parser:
             FLAG,
         ),
     )
-    commands.add("logout")
+    commands.add("logout", "what was done")
     commands.add(
         "emulator",
+        "the environment and URLs",
         ("--port", "the API's port on 127.0.0.1 (default: any free one)", {"type": int}),
         ("--take-seconds", "how long a take takes (default: 1)", {"type": float}),
         ("--token-ttl", "access token lifetime in seconds (default: 3600)", {"type": float}),
