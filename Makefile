@@ -81,7 +81,8 @@ soak: setup redis-server
 	FLEET=$(FLEET) $(BIN)/python scripts/soak.py
 
 # This client against the official SDK and the floor, side by side in one table (prints figures, asserts nothing;
-# see BENCHMARKS.md), then memory while audio moves and the frame decoders alone. About 6 minutes; `make bench BENCH_ARGS=--quick` runs in under one.
+# see BENCHMARKS.md), then memory while audio moves and the frame decoders alone. About 11 minutes; `make bench BENCH_ARGS=--quick` in about two;
+# `BENCH_ARGS='--only cpu'` runs section 4 alone (CPU per call, and where it goes).
 bench: setup
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 	$(BIN)/python scripts/bench_memory.py

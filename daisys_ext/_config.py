@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import ssl
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TypedDict, Unpack
 
 import httpx
 
@@ -22,6 +24,41 @@ USER_AGENT = f"daisys-ext/{__version__}"
 
 Verify = bool | str | ssl.SSLContext
 """``verify=``: True (the system's trust), False (no check), a CA bundle's path, or an ``ssl.SSLContext``."""
+
+
+class ConnectionOptions(TypedDict, total=False):
+    """How a client connects: the options ``Client``, ``AsyncClient`` and ``DaisysAPI`` take by keyword.
+
+    Each is optional; its default is in ``ClientConfig.resolve``, the one place that reads them.
+    """
+
+    timeout: float
+    """Seconds for a whole API call, retries included (default 30)."""
+    audio_timeout: float
+    """Seconds an audio download may wait for its next bytes (default 300: audio streams while generated)."""
+    max_retries: int
+    """Retries of a failed call that may be retried (default 2)."""
+    poll: PollSchedule | None
+    """When to ask again while waiting for takes and voices (default: ``PollSchedule()``)."""
+    default_headers: Mapping[str, str] | None
+    """Headers sent with every API request."""
+    proxy: str | None
+    """A proxy for the API, storage and websockets (default: the environment's HTTPS_PROXY, ...)."""
+    verify: Verify
+    """True (the system's trust), False (no check), a CA bundle's path, or an ``ssl.SSLContext``."""
+
+
+class ClientOptions(ConnectionOptions, total=False):
+    """Everything but the credentials and the httpx objects: where the client connects, and how."""
+
+    daisys_url: str | None
+    """The API's base URL (default: ``DAISYS_API_URL``, else https://api.daisys.ai)."""
+    auth_url: str | None
+    """The auth service's base URL (default: ``DAISYS_AUTH_URL``, else the API's)."""
+    product: str
+    """Only "speak"."""
+    version: str
+    """Only "v1"."""
 
 
 @dataclass(frozen=True)
@@ -40,22 +77,15 @@ class ClientConfig:
     verify: bool | ssl.SSLContext = True
 
     @classmethod
-    def resolve(
-        cls,
-        *,
-        daisys_url: str | None = None,
-        auth_url: str | None = None,
-        product: str = "speak",
-        version: str = "v1",
-        timeout: float = 30.0,
-        audio_timeout: float = 300.0,
-        max_retries: int = 2,
-        poll: PollSchedule | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        proxy: str | None = None,
-        verify: Verify = True,
-    ) -> ClientConfig:
-        """Build a config from arguments, falling back to DAISYS_API_URL / DAISYS_AUTH_URL, then the defaults."""
+    def resolve(cls, **options: Unpack[ClientOptions]) -> ClientConfig:
+        """A config from a client's options, else DAISYS_API_URL / DAISYS_AUTH_URL, else the defaults."""
+        unknown = options.keys() - ClientOptions.__optional_keys__
+        if unknown:  # as Python would say of a misspelt keyword argument
+            raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
+        product, version = options.get("product", "speak"), options.get("version", "v1")
+        timeout, audio_timeout = options.get("timeout", 30.0), options.get("audio_timeout", 300.0)
+        max_retries, proxy = options.get("max_retries", 2), options.get("proxy")
+        daisys_url, auth_url = options.get("daisys_url"), options.get("auth_url")
         if version not in PRODUCTS.get(product, ()):
             raise DaisysInputError(f"Unknown product {product!r} version {version!r}; this client supports speak v1.")
         _check_limits(timeout, audio_timeout, max_retries)
@@ -66,10 +96,10 @@ class ClientConfig:
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             audio_timeout=httpx.Timeout(audio_timeout, connect=min(10.0, timeout)),
             retry=RetryPolicy(max_retries=max_retries, deadline=timeout),
-            poll=poll or PollSchedule(),
-            headers=merge_headers({"User-Agent": USER_AGENT}, default_headers),
+            poll=options.get("poll") or PollSchedule(),
+            headers=merge_headers({"User-Agent": USER_AGENT}, options.get("default_headers")),
             proxy=proxy if proxy is not None else environment_proxy(f"{base}/{version}/{product}"),
-            verify=ssl_context(verify),
+            verify=ssl_context(options.get("verify", True)),
         )
 
     def with_options(
@@ -88,8 +118,8 @@ class ClientConfig:
             retry=replace(self.retry, max_retries=retries, deadline=seconds),
         )
 
-    def beneath(self, headers: Mapping[str, str]) -> ClientConfig:
-        """This config with ``headers`` (an ``http_client``'s own) added under its headers, which win."""
+    def with_base_headers(self, headers: Mapping[str, str]) -> ClientConfig:
+        """This config with ``headers`` (an ``http_client``'s own) beneath its own, which win where both set one."""
         return replace(self, headers=merge_headers(headers, self.headers))
 
     @property
@@ -108,6 +138,17 @@ class ClientConfig:
             context.verify_mode = ssl.CERT_NONE
             return context
         return self.verify
+
+
+class NoCookies(http.cookiejar.CookieJar):
+    """The client's cookie jar: it keeps none.
+
+    The Speak API and its storage authenticate with a bearer token and presigned URLs and set
+    no cookie; reading every answer's headers for cookies would cost about 13 µs a call.
+    """
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        return None
 
 
 def merge_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:

@@ -202,6 +202,13 @@ def http_error(response: httpx.Response) -> DaisysHTTPError:
     return cls(message, request=request, response=response)
 
 
+def broken_answer(exc: httpx.TransportError, what: str) -> DaisysError:
+    """The typed error for an answer (``what`` names it) whose body stopped coming after its headers."""
+    if isinstance(exc, httpx.TimeoutException):
+        return DaisysTimeoutError(f"{what} stalled: nothing more came within the read timeout ({type(exc).__name__})")
+    return DaisysConnectionError(f"{what} broke: {type(exc).__name__}: {redact_text(str(exc))}")
+
+
 def transport_error(exc: httpx.TransportError, request: httpx.Request, attempts: int) -> DaisysError:
     """The typed error for a request that failed without an answer, after ``attempts`` tries."""
     where = f"{request.method} {redact_url(str(request.url))}"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 if TYPE_CHECKING:
     import httpx
 
     from ._async.client import AsyncClient
+    from ._config import ClientOptions, ConnectionOptions
     from ._sync.client import Client
 
 
@@ -36,19 +37,17 @@ class DaisysAPI:
         *,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
-        **options: Any,
+        **options: Unpack[ConnectionOptions],
     ) -> None:
-        self._arguments: dict[str, Any] = dict(
-            email=email,
-            password=password,
-            access_token=access_token,
-            refresh_token=refresh_token,
-            daisys_url=daisys_url,
-            auth_url=auth_url,
-            product=product,
-            version=version,
+        # The official SDK's order of the first eight; the rest are the clients' own options, passed on.
+        self._credentials = (email, password, access_token, refresh_token)
+        self._options: ClientOptions = {
+            "product": product,
+            "version": version,
+            "daisys_url": daisys_url,
+            "auth_url": auth_url,
             **options,
-        )
+        }
         self._http_client = http_client
         self._async_http_client = async_http_client
         self._client: Client | None = None
@@ -58,13 +57,13 @@ class DaisysAPI:
         """A synchronous client; the caller closes it (``close()``, which logs out if it logged in)."""
         from ._sync.client import Client
 
-        return Client(**self._arguments, http_client=self._http_client)
+        return Client(*self._credentials, http_client=self._http_client, **self._options)
 
     def get_async_client(self) -> AsyncClient:
         """An asyncio client; the caller awaits its ``close()``."""
         from ._async.client import AsyncClient
 
-        return AsyncClient(**self._arguments, http_client=self._async_http_client)
+        return AsyncClient(*self._credentials, http_client=self._async_http_client, **self._options)
 
     def __enter__(self) -> Client:
         self._client = self.get_client()

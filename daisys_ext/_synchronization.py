@@ -1,4 +1,4 @@
-"""Locks, events, sleeping and callbacks: the only concurrency that differs between the two flavours.
+"""Locks, signals, queues, sleeping and work beside the caller: the only concurrency that differs by flavour.
 
 The code under ``_async/`` uses the ``Async*`` classes and ``async_*`` functions below;
 ``scripts/unasync.py`` writes the code under ``_sync/`` from it by dropping the prefix, which
@@ -10,14 +10,11 @@ client never loads it.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import threading
 import time
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
-
-from ._errors import DaisysInputError
 
 
 class AsyncLock:
@@ -52,8 +49,12 @@ class Lock:
         self._lock.release()
 
 
-class AsyncGuard:
-    """Guards state that is read and changed without awaiting: in asyncio that needs no lock at all."""
+class AsyncAtomic:
+    """Marks a block that reads and changes shared state as one step; in asyncio nothing is needed for that.
+
+    A block without an ``await`` already runs as one step between tasks, so this is no lock:
+    it says, in the one source, where the threaded twin (`Atomic`) must hold one.
+    """
 
     def __enter__(self) -> None:
         return None
@@ -64,11 +65,11 @@ class AsyncGuard:
         return None
 
 
-class Guard(Lock):
-    """Guards state shared between threads (a websocket session's protocol): a re-entrant lock."""
+class Atomic(Lock):
+    """Makes a block that reads and changes state shared between threads one step: a re-entrant lock."""
 
 
-class AsyncEvent:
+class AsyncSignal:
     """A one-shot signal that tasks wait on, with a timeout."""
 
     def __init__(self) -> None:
@@ -91,7 +92,7 @@ class AsyncEvent:
         return True
 
 
-class Event:
+class Signal:
     """A one-shot signal that threads wait on, with a timeout."""
 
     def __init__(self) -> None:
@@ -113,44 +114,6 @@ async def async_sleep(seconds: float) -> None:
 
 def sleep(seconds: float) -> None:
     time.sleep(seconds)
-
-
-async def async_call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Call a user callback; a coroutine function's result is awaited."""
-    result = function(*args, **kwargs)
-    if inspect.isawaitable(result):
-        await result
-
-
-def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Call a user callback."""
-    function(*args, **kwargs)
-
-
-def async_choose_callback(callback: Any, async_callback: Any) -> Any:
-    """The official ``wait_for_takes`` takes ``async_callback`` too; here either kind may go in either."""
-    return callback or async_callback
-
-
-def choose_callback(callback: Any, async_callback: Any) -> Any:
-    """Refuses ``async_callback``: nothing awaits it in a synchronous client."""
-    if async_callback is not None:
-        raise DaisysInputError("async_callback needs the AsyncClient; give callback here.")
-    return callback
-
-
-def async_accept_callbacks(*callbacks: Any) -> None:
-    """A session's callbacks may be plain or coroutine functions here: coroutines are awaited."""
-
-
-def accept_callbacks(*callbacks: Any) -> None:
-    """Refuses a coroutine function: nothing would await it, and it would silently never run."""
-    for callback in callbacks:
-        if inspect.iscoroutinefunction(callback):
-            raise DaisysInputError(
-                f"{getattr(callback, '__name__', 'the callback')} is a coroutine function: nothing awaits it in a "
-                "synchronous session. Give a plain function, or use the AsyncClient's session."
-            )
 
 
 class AsyncQueue:
@@ -246,32 +209,6 @@ class Background:
     def stop(self) -> None:
         """Tell the work to stop."""
         self.stopped = True
-
-
-AsyncTextChunks = AsyncIterable[str] | Iterable[str]
-"""A text in pieces for the async session: an async iterable (a model's tokens as they come) or a plain one."""
-TextChunks = Iterable[str]
-"""A text in pieces for the sync session."""
-
-
-async def async_iterate(items: Any) -> Any:
-    """The items of an async iterable, or of a plain one (read in the event loop: keep it quick)."""
-    if isinstance(items, str):
-        yield items
-    elif hasattr(items, "__aiter__"):
-        async for item in items:
-            yield item
-    else:
-        for item in items:
-            yield item
-
-
-def iterate(items: Any) -> Any:
-    """The items of an iterable (a lone string is one item, not its characters)."""
-    if isinstance(items, str):
-        yield items
-    else:
-        yield from items
 
 
 async def async_run_blocking(function: Callable[[], Any]) -> Any:

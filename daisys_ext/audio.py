@@ -32,11 +32,11 @@ from ._audio.playback import AudioOutput, MissingExtraError, PlaybackResult, Pla
 from ._audio.reassembly import (
     Audio,
     ContinuousWav,
-    Event,
     PartEnd,
     PartStart,
     Reassembler,
     ReassemblyError,
+    ReassemblyEvent,
     TakeEnd,
     assemble_wav,
 )
@@ -58,7 +58,6 @@ __all__ = [
     "ContinuousWav",
     "Cue",
     "DaisysFrameDecoder",
-    "Event",
     "FrameDecoder",
     "FrameError",
     "Message",
@@ -69,6 +68,7 @@ __all__ = [
     "Player",
     "Reassembler",
     "ReassemblyError",
+    "ReassemblyEvent",
     "Resampler",
     "TakeEnd",
     "WavError",

@@ -423,7 +423,7 @@ def sweep_task(job: dict[str, Any], folder: Path) -> dict[str, Any]:
 def cpu_task(job: dict[str, Any], folder: Path) -> dict[str, Any]:
     """CPU time of this process per get_take call, after a warm-up."""
     name, take_id, calls = job["contender"], job["take_id"], job["calls"]
-    if name in ("ours-async", "floor-async"):
+    if name in ("ours-async", "official-async", "floor-async"):
         return asyncio.run(_cpu_async(job))
     if name == "ours-sync":
         client = ours_sync(job)
@@ -457,6 +457,13 @@ async def _cpu_async(job: dict[str, Any]) -> dict[str, Any]:
             return await client.get_take(take_id)
 
         close = client.close
+    elif name == "official-async":
+        official = official_factory(job).get_async_client()
+
+        async def call() -> Any:
+            return await official.get_take(take_id)
+
+        close = official.close
     else:
         floor = Floor(job)
         http = httpx.AsyncClient(base_url=f"{job['url']}/v1/speak", headers={"Authorization": f"Bearer {floor.token}"})
@@ -571,10 +578,10 @@ async def _many_async(job: dict[str, Any], folder: Path) -> dict[str, Any]:
 def breakdown_task(job: dict[str, Any], folder: Path) -> dict[str, Any]:
     """CPU per get_take through ours' layers added one at a time, then a cProfile of ours' get_take.
 
-    Each layer is ours' own object (the client's event hooks, its ``httpx.Auth``, its retry transport)
-    on an otherwise bare httpx client, so its cost is the difference to the bare one. Every variant
-    runs ``calls`` times, interleaved, five times over; the least CPU per call of the five is kept (the
-    runs with the least interference from the emulator process sharing the machine).
+    Each layer is ours' own object (the client's ``httpx.Auth``, its retry transport) on an otherwise
+    bare httpx client, so its cost is the difference to the bare one. Every variant runs ``calls``
+    times, interleaved, five times over; the least CPU per call of the five is kept (the runs with the
+    least interference from the emulator process sharing the machine).
     """
     if job["contender"] == "ours-async":
         return asyncio.run(_breakdown_async(job))
@@ -586,23 +593,29 @@ def breakdown_task(job: dict[str, Any], folder: Path) -> dict[str, Any]:
     client = ours_sync(job)
     client.get_take(take_id)  # logs in
     http = client._http
-    path, base = f"/takes/{take_id}", f"{job['url']}/v1/speak"
+    base = f"{job['url']}/v1/speak"
+    path, url = f"/takes/{take_id}", f"{base}/takes/{take_id}"
     bearer = {"Authorization": f"Bearer {client.access_token}"}
     retrying = RetryTransport(httpx.HTTPTransport(), client._config.retry)
     clients = [
         floor := httpx.Client(base_url=base, headers=bearer),
-        hooks := httpx.Client(base_url=base, headers=bearer, event_hooks=http.event_hooks),
         auth := httpx.Client(base_url=base, auth=http.auth),
         retry := httpx.Client(base_url=base, headers=bearer, transport=retrying),
     ]
     data = floor.get(path).json()
+
+    def generated() -> Any:
+        request = get_take.request(take_id)
+        request["url"] = base + request["url"]
+        return get_take.parse(http.request(**request))
+
     variants: dict[str, Callable[[], Any]] = {
-        "bare httpx.Client: GET + json()": lambda: floor.get(path).raise_for_status().json(),
-        "+ ours' event hooks only": lambda: hooks.get(path).json(),
-        "+ ours' auth flow only (DaisysAuth)": lambda: auth.get(path).json(),
-        "+ ours' retry transport only": lambda: retry.get(path).json(),
-        "ours' httpx client (all three, headers): GET + json()": lambda: http.get(path).json(),
-        "generated get_take.sync_detailed (+ parsing)": lambda: get_take.sync_detailed(take_id, client=client._api),
+        "bare httpx.Client: GET (a path under base_url) + json()": lambda: floor.get(path).raise_for_status().json(),
+        "bare httpx.Client: GET (the absolute URL) + json()": lambda: floor.get(url).raise_for_status().json(),
+        "+ ours' auth flow only (DaisysAuth)": lambda: auth.get(url).json(),
+        "+ ours' retry transport only": lambda: retry.get(url).json(),
+        "ours' httpx client (both, headers): GET + json()": lambda: http.get(url).json(),
+        "ours' httpx client: get_take.request() + parse()": generated,
         "ours: client.get_take()": lambda: client.get_take(take_id),
         "parsing alone: TakeResponse.from_dict(json)": lambda: TakeResponse.from_dict(data),
     }
@@ -629,12 +642,12 @@ async def _breakdown_async(job: dict[str, Any]) -> dict[str, Any]:
     client = ours_async(job)
     await client.get_take(take_id)  # logs in
     http = client._http
-    path, base = f"/takes/{take_id}", f"{job['url']}/v1/speak"
+    base = f"{job['url']}/v1/speak"
+    path, url = f"/takes/{take_id}", f"{base}/takes/{take_id}"
     bearer = {"Authorization": f"Bearer {client.access_token}"}
     retrying = AsyncRetryTransport(httpx.AsyncHTTPTransport(), client._config.retry)
     clients = [
         floor := httpx.AsyncClient(base_url=base, headers=bearer),
-        hooks := httpx.AsyncClient(base_url=base, headers=bearer, event_hooks=http.event_hooks),
         auth := httpx.AsyncClient(base_url=base, auth=http.auth),
         retry := httpx.AsyncClient(base_url=base, headers=bearer, transport=retrying),
     ]
@@ -643,15 +656,18 @@ async def _breakdown_async(job: dict[str, Any]) -> dict[str, Any]:
     async def parse() -> Any:
         return TakeResponse.from_dict(data)
 
+    async def generated() -> Any:
+        request = get_take.request(take_id)
+        request["url"] = base + request["url"]
+        return get_take.parse(await http.request(**request))
+
     variants: dict[str, Callable[[], Any]] = {
-        "bare httpx.AsyncClient: GET + json()": lambda: _json(floor.get(path)),
-        "+ ours' event hooks only": lambda: _json(hooks.get(path)),
-        "+ ours' auth flow only (AsyncDaisysAuth)": lambda: _json(auth.get(path)),
-        "+ ours' retry transport only": lambda: _json(retry.get(path)),
-        "ours' httpx client (all three, headers): GET + json()": lambda: _json(http.get(path)),
-        "generated get_take.asyncio_detailed (+ parsing)": lambda: get_take.asyncio_detailed(
-            take_id, client=client._api
-        ),
+        "bare httpx.AsyncClient: GET (a path under base_url) + json()": lambda: _json(floor.get(path)),
+        "bare httpx.AsyncClient: GET (the absolute URL) + json()": lambda: _json(floor.get(url)),
+        "+ ours' auth flow only (AsyncDaisysAuth)": lambda: _json(auth.get(url)),
+        "+ ours' retry transport only": lambda: _json(retry.get(url)),
+        "ours' httpx client (both, headers): GET + json()": lambda: _json(http.get(url)),
+        "ours' httpx client: get_take.request() + parse()": generated,
         "ours: await client.get_take()": lambda: client.get_take(take_id),
         "parsing alone: TakeResponse.from_dict(json)": parse,
     }
@@ -708,13 +724,10 @@ _AREAS = (
     ("daisys_ext/_sync/auth.py", "ours: auth flow (auth.py)"),
     ("daisys_ext/_async/auth.py", "ours: auth flow (auth.py)"),
     ("daisys_ext/_http/tokens.py", "ours: auth flow (_http/tokens.py)"),
-    ("daisys_ext/_sync/hooks.py", "ours: event hooks"),
-    ("daisys_ext/_async/hooks.py", "ours: event hooks"),
-    ("daisys_ext/_http/hooks.py", "ours: event hooks (_http/hooks.py)"),
     ("daisys_ext/_logging.py", "ours: log redaction"),
     ("daisys_ext/_sync/transports.py", "ours: retry and lazy transports"),
     ("daisys_ext/_async/transports.py", "ours: retry and lazy transports"),
-    ("daisys_ext/_http/retry.py", "ours: retry policy (_http/retry.py)"),
+    ("daisys_ext/_http/retry.py", "ours: retry policy and attempt log (_http/retry.py)"),
     ("daisys_ext/_deadline.py", "ours: deadlines"),
     ("daisys_ext/_http/answers.py", "ours: answer checks"),
     ("daisys_ext/_sync/client.py", "ours: client methods"),

@@ -4,7 +4,7 @@ Generic rules, applied in order to every file: ``async def/with/for`` and ``awai
 keyword, ``Async*`` names and ``async_*`` helpers lose their prefix, ``__aenter__`` and the
 other dunders become their sync names, httpx's ``aread``/``aclose``/``aiter_*`` theirs, and
 ``Awaitable[X]`` becomes ``X``. Then a few explicit exceptions: names whose sync twin is not
-the async name without its prefix (``asyncio_detailed`` -> ``sync_detailed``), and sentences of
+the async name without its prefix (``async_auth_flow`` -> ``sync_auth_flow``), and sentences of
 docstrings that describe one flavour only. A rule or exception that no file uses fails the run
 (it is stale), and so does a name with an async flavour left in the output (one rule missing).
 
@@ -14,7 +14,7 @@ No formatter runs here: the output is what these rules give, with the names of o
 _sync/ is not what this writes (``make check-generated`` runs it in CI).
 
 Our own rules rather than the ``unasync`` package: half of what differs is this project's
-(``asyncio_detailed``, docstrings), and the package would add a dependency for no less
+(docstrings, a few names), and the package would add a dependency for no less
 configuration.
 """
 
@@ -33,9 +33,7 @@ TARGET = ROOT / "daisys_ext" / "_sync"
 # (name, pattern, replacement), applied in this order. Exceptions come first, so the
 # generic rules never see the names they would get wrong.
 EXCEPTIONS: list[tuple[str, str, str]] = [
-    # the generated client's and httpx's sync names are not the async ones without a prefix
-    ("asyncio_detailed", r"\basyncio_detailed\b", "sync_detailed"),
-    ("set_async_httpx_client", r"\bset_async_httpx_client\b", "set_httpx_client"),
+    # httpx's sync names are not the async ones without a prefix
     ("async_auth_flow", r"\basync_auth_flow\b", "sync_auth_flow"),
     ("handle_async_request", r"\bhandle_async_request\b", "handle_request"),
     ("asynccontextmanager", r"\basynccontextmanager\b", "contextmanager"),

@@ -28,7 +28,8 @@ from .._peers import neuphonic as wire
 from .._peers.common import PcmFormat, Spoken, describe
 from .._peers.errors import PeerConnectError, PeerError, PeerStreamError, clip
 from .._peers.redaction import install as install_redaction, redact, remember
-from .._synchronization import AsyncBackground, AsyncEvent, AsyncLock, AsyncTextChunks, async_iterate
+from .._synchronization import AsyncBackground, AsyncLock, AsyncSignal
+from .._text.pieces import AsyncTextChunks, async_iterate
 from .._websocket.connection import AsyncConnection, ConnectionLost, ConnectOptions, HandshakeRefused
 from .peer_output import WavTarget, write_speech
 
@@ -92,7 +93,7 @@ class AsyncNeuphonicClient:
         self._passage: wire.Passage | None = None
         self._last_sent = time.monotonic()
         self._keeper: AsyncBackground | None = None
-        self._closing = AsyncEvent()
+        self._closing = AsyncSignal()
         self._closed = False
         self.connections = 0
         """How many connections this client has opened."""

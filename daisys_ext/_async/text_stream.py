@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from .._synchronization import EMPTY, AsyncBackground, AsyncQueue, async_iterate
+from .._synchronization import EMPTY, AsyncBackground, AsyncQueue
+from .._text.pieces import async_iterate
 from .._text.sentences import SentenceChunker
 from .._websocket.protocol import Item
 

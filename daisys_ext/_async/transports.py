@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import httpx
 
 from .._fork import forget_after_fork
-from .._http.retry import Attempts, RetryPolicy
+from .._http.retry import RETRY_STATUSES, Attempts, RetryPolicy, log_answer, log_attempt
 from .._synchronization import async_sleep
 
 
 class AsyncRetryTransport(httpx.AsyncBaseTransport):
-    """A transport that retries what ``RetryPolicy`` allows, around another transport.
+    """A transport that retries what ``RetryPolicy`` allows, around another transport, and logs every attempt.
 
     ``owns_inner`` False leaves the inner transport (a connection pool shared with the
     client this one was copied from by ``with_options``) open on ``aclose``.
@@ -25,19 +26,39 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self.owns_inner = owns_inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        attempts = Attempts(self.policy, request)
+        started = time.monotonic()
+        log_attempt(request)
+        try:
+            response = await self.inner.handle_async_request(request)
+        except httpx.TransportError as exc:
+            return await self._retry(request, started, exc)
+        log_answer(request, response)
+        if response.status_code in RETRY_STATUSES:
+            return await self._retry(request, started, response)
+        return response  # the usual answer: one attempt, nothing to decide
+
+    async def _retry(
+        self, request: httpx.Request, started: float, outcome: httpx.Response | httpx.TransportError
+    ) -> httpx.Response:
+        """The attempts after a first one that failed or was answered with a status worth retrying."""
+        attempts = Attempts(self.policy, request, started)
         while True:
-            attempts.begin()
-            try:
-                response = await self.inner.handle_async_request(request)
-            except httpx.TransportError as exc:
-                delay = attempts.after_error(exc)
+            if isinstance(outcome, httpx.TransportError):
+                delay = attempts.after_error(outcome)  # raises the typed error when there is no retry left
             else:
-                if (retry_delay := attempts.after_response(response)) is None:
-                    return response
-                await response.aclose()
+                if (retry_delay := attempts.after_response(outcome)) is None:
+                    return outcome
+                await outcome.aclose()
                 delay = retry_delay
             await async_sleep(delay)
+            attempts.begin()
+            log_attempt(request)
+            try:
+                outcome = await self.inner.handle_async_request(request)
+            except httpx.TransportError as exc:
+                outcome = exc
+            else:
+                log_answer(request, outcome)
 
     async def aclose(self) -> None:
         if self.owns_inner:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .._audio.frames import FrameError
+from .._callbacks import async_accept_callbacks, async_call
 from .._config import USER_AGENT
 from .._errors import DaisysInputError, DaisysTimeoutError, DaisysWebsocketConnectError, http_error, transport_error
 from .._logging import REDACTED
@@ -22,7 +23,6 @@ from .._peers import vivoka as wire
 from .._peers.common import PcmFormat, Spoken
 from .._peers.errors import PeerConnectError, PeerError, PeerResponseError, PeerStreamError, VivokaError
 from .._peers.redaction import install as install_redaction, redact
-from .._synchronization import async_accept_callbacks, async_call
 from .._websocket.connection import AsyncConnection, ConnectionLost, ConnectOptions, HandshakeRefused
 from .peer_output import WavTarget, write_speech
 

@@ -22,6 +22,7 @@ from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
+from .._callbacks import async_accept_callbacks, async_call
 from .._deadline import deadline_after, expired, remaining
 from .._errors import (
     DaisysError,
@@ -32,14 +33,8 @@ from .._errors import (
 )
 from .._files import output_file
 from .._logging import redact_logs
-from .._synchronization import (
-    AsyncEvent,
-    AsyncGuard,
-    AsyncLock,
-    AsyncTextChunks,
-    async_accept_callbacks,
-    async_call,
-)
+from .._synchronization import AsyncAtomic, AsyncLock, AsyncSignal
+from .._text.pieces import AsyncTextChunks
 from .._websocket.connection import AsyncConnection, ConnectionLost, ConnectOptions, HandshakeRefused
 from .._websocket.output import AudioOut, WavTarget
 from .._websocket.protocol import (
@@ -71,8 +66,8 @@ STALL_PROBE = 0.05
 """Seconds a reader listens, at least, before it takes the worker for silent (``stall_timeout``)."""
 
 
-class AsyncWorkers(Protocol):
-    """What a session needs of its client: a voice's model, and a worker URL for a model."""
+class AsyncSessionClient(Protocol):
+    """The client as a session sees it (a protocol, met by `AsyncClient`): a voice's model, a worker URL for a model."""
 
     async def get_voice(self, voice_id: str) -> VoiceInfo: ...
 
@@ -99,7 +94,7 @@ class AsyncWebsocket:
 
     def __init__(
         self,
-        client: AsyncWorkers,
+        client: AsyncSessionClient,
         model: str | None = None,
         voice_id: str | None = None,
         *,
@@ -119,7 +114,7 @@ class AsyncWebsocket:
         self._options = connect or ConnectOptions()
         self._protocol = SessionProtocol(decoder=decoder, max_buffered_bytes=max_buffered_bytes)
         self.stall_timeout = stall_timeout
-        self._guard = AsyncGuard()  # guards the protocol and the fields below
+        self._guard = AsyncAtomic()  # guards the protocol and the fields below
         self._ws: AsyncConnection | None = None
         self._resend: list[str] = []  # commands to send once a connection is open again
         self._closed = True  # by the user: nothing reconnects until reconnect()
@@ -130,7 +125,7 @@ class AsyncWebsocket:
         # own request again (the message may have been for it) and, if still empty, reads or waits in turn.
         # The event is replaced after each message, so a wait is always for the next one.
         self._reading = False
-        self._progress = AsyncEvent()
+        self._progress = AsyncSignal()
 
     async def __aenter__(self) -> AsyncWebsocket:
         await self.reconnect()
@@ -619,7 +614,7 @@ class AsyncWebsocket:
         finally:
             with self._guard:
                 self._reading = False
-                done, self._progress = self._progress, AsyncEvent()
+                done, self._progress = self._progress, AsyncSignal()
             done.set()
 
     async def _receive(self, timeout: float | None) -> None:

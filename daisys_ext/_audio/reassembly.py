@@ -19,12 +19,12 @@ from .wav import WavError, WavFormat, parse_wav_header, wav_header
 __all__ = [
     "Audio",
     "ContinuousWav",
-    "Event",
     "HoldBudget",
     "PartEnd",
     "PartStart",
     "Reassembler",
     "ReassemblyError",
+    "ReassemblyEvent",
     "TakeEnd",
     "as_callback_args",
     "as_iter_item",
@@ -98,10 +98,10 @@ class TakeEnd:
     chunk_id: int | None
 
 
-Event = PartStart | Audio | PartEnd | TakeEnd
+ReassemblyEvent = PartStart | Audio | PartEnd | TakeEnd
 
 
-def as_callback_args(event: Event) -> tuple[int, int | None, bytes | None] | None:
+def as_callback_args(event: ReassemblyEvent) -> tuple[int, int | None, bytes | None] | None:
     """``(part_id, chunk_id, audio)`` for the official SDK's ``audio_callback``, or None.
 
     The official SDK calls back once per frame, in order, with the frame's payload (WAV
@@ -116,7 +116,7 @@ def as_callback_args(event: Event) -> tuple[int, int | None, bytes | None] | Non
     return None
 
 
-def as_iter_item(event: Event) -> tuple[bytes | None, bytes | None] | None:
+def as_iter_item(event: ReassemblyEvent) -> tuple[bytes | None, bytes | None] | None:
     """``(header, audio)`` of the official SDK's ``iter_request`` tuples, or None for no item.
 
     As in the official SDK, a part's first frame is split into its WAV header (up to and
@@ -195,7 +195,7 @@ class Reassembler:
         """Frames held back until the frames before them arrive."""
         return len(self._pending)
 
-    def feed(self, frame: AudioFrame) -> list[Event]:
+    def feed(self, frame: AudioFrame) -> list[ReassemblyEvent]:
         """Take one frame, in any order; return the events it makes deliverable, in order."""
         self._check_identity(frame)
         key = (frame.part_id, frame.chunk_id)
@@ -210,7 +210,7 @@ class Reassembler:
         if key != self._next:
             self._hold(key, frame)
             return []
-        events: list[Event] = []
+        events: list[ReassemblyEvent] = []
         self._deliver(frame, events)
         while (held := self._pending.pop(self._next, None)) is not None:
             self._release(len(held.audio))
@@ -380,7 +380,7 @@ class Reassembler:
         if self.budget is not None:
             self.budget.held -= size
 
-    def _deliver(self, frame: AudioFrame, events: list[Event]) -> None:
+    def _deliver(self, frame: AudioFrame, events: list[ReassemblyEvent]) -> None:
         part, chunk = key = (frame.part_id, frame.chunk_id)
         self._delivered[key] = _fingerprint(frame.audio)
         if frame.ends_take:
@@ -457,7 +457,7 @@ class ContinuousWav:
         """Sample frames written so far (0 before the format is known)."""
         return self._data_size // self._format.block_align if self._format else 0
 
-    def feed(self, events: Iterable[Event]) -> None:
+    def feed(self, events: Iterable[ReassemblyEvent]) -> None:
         """Write these events' audio; the end of the take closes the output's WAV."""
         for event in events:
             if self._closed:
@@ -531,7 +531,7 @@ class ContinuousWav:
         return wav_header(wav.sample_rate, wav.channels, wav.bits_per_sample, data_size, audio_format=wav.audio_format)
 
 
-def assemble_wav(events: Iterable[Event], *, raw: bool = False) -> bytes:
+def assemble_wav(events: Iterable[ReassemblyEvent], *, raw: bool = False) -> bytes:
     """One continuous WAV (or raw PCM) from the in-order events of a whole request."""
     wav = ContinuousWav(raw=raw)
     wav.feed(events)

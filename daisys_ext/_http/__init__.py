@@ -1,1 +1,1 @@
-"""The sans-I/O HTTP decisions: tokens, retries, presigned URLs, waiting, hooks, answers."""
+"""The sans-I/O HTTP decisions: tokens, retries (and the attempt log), presigned URLs, waiting, answers."""

@@ -4,7 +4,9 @@ What is retried: connection failures of any request that never reached the serve
 for GET, HEAD and DELETE also 429, 502, 503, 504 and broken connections. A POST that may
 have reached the server is never sent twice: a generate request repeated is a second take.
 All attempts of one request share one deadline, so retries never multiply the timeout.
-The transports that apply it are ``_async/retry.py`` and its generated twin.
+The transport that applies it is ``AsyncRetryTransport`` in ``_async/transports.py`` (and its
+generated twin); it also logs every attempt (redacted), and tells the layers above how many
+retries went before an answer on the answer itself (``retries_before``).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ logger = logging.getLogger("daisys_ext")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
-# On a response: how many times the transport retried the request before it (absent: none).
-RETRIED = "daisys_ext.retried"
+# The key, on a response's httpx extensions (where a transport says what it knows of an exchange),
+# of how many times the request was retried before this answer; absent: none.
+RETRIES = "daisys_ext.retries"
 # Failures before any byte of the request could have been processed.
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -100,6 +103,27 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when - (time.time() if now is None else now))
 
 
+def retries_before(response: httpx.Response) -> int:
+    """How many times the retry transport retried the request before ``response`` came (0: none).
+
+    The auth flow reads it: a token refused after retry waits may have expired during them.
+    """
+    retries: int = response.extensions.get(RETRIES, 0)
+    return retries
+
+
+def log_attempt(request: httpx.Request) -> None:
+    """Log one attempt of ``request`` (at debug level; the URL redacted)."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s %s", request.method, redact_url(str(request.url)))
+
+
+def log_answer(request: httpx.Request, response: httpx.Response) -> None:
+    """Log the status an attempt of ``request`` was answered with (at debug level; the URL redacted)."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s %s -> %d", request.method, redact_url(str(request.url)), response.status_code)
+
+
 def request_deadline(request: httpx.Request, default: float) -> float:
     """Seconds for all attempts of ``request``: its own longest timeout, so an audio download
     (``audio_timeout``) is not cut to an API call's; ``default`` for a request without any."""
@@ -120,10 +144,11 @@ class Attempts:
     Both transports drive it; only sending, closing and sleeping differ between them.
     """
 
-    def __init__(self, policy: RetryPolicy, request: httpx.Request) -> None:
+    def __init__(self, policy: RetryPolicy, request: httpx.Request, started: float | None = None) -> None:
         self.policy = policy
         self.request = request
-        self.deadline = time.monotonic() + request_deadline(request, policy.deadline)
+        start = time.monotonic() if started is None else started
+        self.deadline = start + request_deadline(request, policy.deadline)
         self.count = 0
 
     def begin(self) -> None:
@@ -142,7 +167,7 @@ class Attempts:
         """The delay before the next attempt, or None to hand this response on."""
         if response.status_code not in RETRY_STATUSES:  # the usual answer: nothing to decide
             if self.count:
-                response.extensions[RETRIED] = self.count
+                response.extensions[RETRIES] = self.count
             return None
         delay = self.policy.delay(
             self.count,
@@ -153,7 +178,7 @@ class Attempts:
         )
         if delay is None:
             if self.count:
-                response.extensions[RETRIED] = self.count
+                response.extensions[RETRIES] = self.count
             return None
         return self._next(f"status {response.status_code}", delay)
 

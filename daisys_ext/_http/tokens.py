@@ -1,7 +1,7 @@
 """Login, token refresh and logout against the Daisys auth service, without I/O.
 
 ``Tokens`` holds the credentials and makes every decision (what to send, what an answer
-means) as plain generators of requests; the clients' ``DaisysAuth`` (``_async/auth.py``)
+means, which failure is an error) as plain generators of requests; the clients' ``DaisysAuth`` (``_async/auth.py``)
 drives them for httpx and adds the lock, so that one refresh serves every thread or task
 that hit the same expired token.
 """
@@ -19,8 +19,6 @@ from .._errors import DaisysAuthenticationError, DaisysCredentialsError, DaisysR
 logger = logging.getLogger("daisys_ext")
 
 TokenCallback = Callable[[str | None, str | None], Any]
-# Marks requests whose 401 the auth flow handles (see events.raise_for_status).
-MANAGED = "daisys_ext.auth_managed"
 Flow = Generator[httpx.Request, httpx.Response, None]
 # What httpx's Auth.async_auth_flow is; scripts/unasync.py turns it into Flow, the sync_auth_flow's.
 AsyncFlow = AsyncGenerator[httpx.Request, httpx.Response]
@@ -51,9 +49,7 @@ class Tokens:
 
     def _post(self, path: str, body: dict[str, str]) -> httpx.Request:
         # json= encodes properly: quotes, backslashes and non-ASCII in a password are safe.
-        request = httpx.Request("POST", f"{self.auth_url}/{path}", json=body)
-        request.extensions[MANAGED] = True
-        return request
+        return httpx.Request("POST", f"{self.auth_url}/{path}", json=body)
 
     def login_request(self) -> httpx.Request:
         if not (self.email and self.password):
@@ -116,6 +112,8 @@ class Tokens:
             if response.is_success:
                 self.accept(response, login=False)
                 return
+            if response.status_code != 401:  # the auth service failed: not a verdict on the refresh token
+                raise http_error(response)
             logger.info("the refresh token was refused (%s); logging in again", response.status_code)
             self.refresh_token = None
             if not (self.email and self.password):
@@ -172,7 +170,6 @@ class Tokens:
         """Put the current access token on ``request``; return it, to recognise it as stale later."""
         token = self.access_token
         request.headers["Authorization"] = f"Bearer {token}"
-        request.extensions[MANAGED] = True
         return token
 
 

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from .._errors import DaisysGenerateError, DaisysTimeoutError
+from .._errors import DaisysGenerateError, DaisysInputError, DaisysTimeoutError
+from .ready import MAX_GAP, ReadyEstimate, ReadyHistory
 
 if TYPE_CHECKING:
     from daisys_speak_api.models import Status
@@ -17,6 +18,8 @@ FAILED = frozenset({"error", "timeout"})
 
 # Keep ``?take_id=a,b,c`` under the URL lengths servers and proxies accept (8 KiB is common): about 200 ids.
 MAX_IDS_QUERY = 6000
+# A round also polls the ids due this soon after it: one list request rather than two a moment apart.
+ROUND_SLACK = 0.01
 
 
 class _Item(Protocol):
@@ -48,6 +51,13 @@ class PollSchedule:
             interval = min(interval * self.factor, self.maximum)
 
 
+def wait_seconds(wait_timeout: float | None, timeout: float | None) -> float | None:
+    """The polling deadline in seconds, given as ``wait_timeout`` or by the official SDK's name ``timeout``."""
+    if timeout is not None and wait_timeout is not None and timeout != wait_timeout:
+        raise DaisysInputError(f"wait_timeout={wait_timeout} and timeout={timeout} disagree; give one of them")
+    return wait_timeout if wait_timeout is not None else timeout
+
+
 def batches(ids: Sequence[str], max_query: int = MAX_IDS_QUERY) -> list[list[str]]:
     """Split ``ids`` into lists whose comma-joined form stays within ``max_query`` characters."""
     result: list[list[str]] = []
@@ -65,73 +75,41 @@ def batches(ids: Sequence[str], max_query: int = MAX_IDS_QUERY) -> list[list[str
     return result
 
 
-# How far generation has got, by status: the service reports a quarter at a time.
-PROGRESS = {"started": 0.0, "progress_25": 0.25, "progress_50": 0.5, "progress_75": 0.75}
-MARGIN = 0.015
-"""Seconds after the estimated ready moment to poll: a little late rather than once too early."""
-LATE_POLL = 0.03
-"""After the estimate passed with the item still pending: poll again this soon, twice as long each time."""
-MAX_BLIND = 4.0
-"""Never more than this without a poll on an estimate's word (an error can come at any moment)."""
+class WaitTracker(Generic[T]):
+    """The last state of every id being waited for: which are pending, which are due for a poll, when next.
 
-
-class ReadyEstimate:
-    """When an item will be ready, from the moments its progress statuses were first seen.
-
-    A status seen for the first time was reached between the poll before and this one: the
-    middle is taken. Two such marks give the pace; the rest of the way at that pace gives
-    the moment. The waiting loop polls then, instead of on a blind schedule: sooner after
-    the ready moment, with fewer polls before it.
+    With ``planned``, each id is polled when its own `ReadyEstimate` says; without, every pending id in
+    every round, after the fixed ``schedule``. ``describe`` gives an item's (voice id, text length) for the
+    ``history`` of generation times.
     """
 
-    def __init__(self, start: float) -> None:
-        self._previous = start  # the moment of the last poll (at first, of the request that made the item)
-        self._fraction: float | None = None
-        self._marks: list[tuple[float, float]] = []  # (fraction, estimated moment it was reached)
-        self._late_polls = 0
-
-    def observe(self, status: str, now: float) -> None:
-        fraction = PROGRESS.get(status)
-        ready = self.ready_at()
-        if fraction is not None and (self._fraction is None or fraction > self._fraction):
-            self._marks.append((fraction, (self._previous + now) / 2))
-            self._fraction = fraction
-        elif ready is not None and now >= ready:
-            self._late_polls += 1
-        self._previous = now
-
-    def ready_at(self) -> float | None:
-        """The estimated ready moment, once two progress marks give a pace; None before."""
-        if len(self._marks) < 2:
-            return None
-        (f1, t1), (f2, t2) = self._marks[0], self._marks[-1]
-        if t2 <= t1:
-            return None
-        return t2 + (1.0 - f2) * (t2 - t1) / (f2 - f1)
-
-    def wait(self, now: float) -> float | None:
-        """Seconds until this item is best polled again; None without an estimate."""
-        ready = self.ready_at()
-        if ready is None:
-            return None
-        if ready + MARGIN > now:
-            return ready + MARGIN - now
-        return LATE_POLL * 2.0**self._late_polls
-
-
-class WaitTracker(Generic[T]):
-    """The last state of every id being waited for; tells which are pending and whether anything changed."""
-
-    def __init__(self, ids: Sequence[str], id_of: Callable[[T], str], now: float | None = None) -> None:
+    def __init__(
+        self,
+        ids: Sequence[str],
+        id_of: Callable[[T], str],
+        *,
+        now: float | None = None,
+        planned: bool = True,
+        history: ReadyHistory | None = None,
+        describe: Callable[[T], tuple[str, int] | None] | None = None,
+    ) -> None:
         self.ids = list(dict.fromkeys(ids))
         self._id_of = id_of
         self.items: dict[str, T] = {}
-        start = time.monotonic() if now is None else now
-        self._estimates = {i: ReadyEstimate(start) for i in self.ids}
+        self.planned = planned
+        self._history = history
+        self._describe = describe
+        self._start = time.monotonic() if now is None else now
+        self._estimates: dict[str, ReadyEstimate] = {}
+        self._timed: set[str] = set()
 
-    def update(self, items: Sequence[T], now: float | None = None) -> bool:
-        """Record fresh states; True when any id's status changed (or was seen for the first time)."""
-        now = time.monotonic() if now is None else now
+    def update(
+        self, items: Sequence[T], sent: float | None = None, received: float | None = None, *, poll: bool = True
+    ) -> bool:
+        """Record fresh states from a request sent at ``sent`` and answered at ``received``; True when any
+        id's status changed (or was seen for the first time)."""
+        received = time.monotonic() if received is None else received
+        sent = received if sent is None else sent
         changed = False
         for item in items:
             key = self._id_of(item)
@@ -139,11 +117,44 @@ class WaitTracker(Generic[T]):
                 old = self.items.get(key)
                 changed |= old is None or old.status != item.status
                 self.items[key] = item
-                self._estimates[key].observe(item.status, now)  # a StrEnum: its value as a str
+                if key not in self._estimates and not poll and item.status == "waiting":
+                    self._timed.add(key)  # seen from its generate answer on: its generation time can be learned
+                self._estimate(key, item).observe(item.status, sent, received, poll=poll)  # a StrEnum: a str
+                self._remember(key, item)
         return changed
+
+    def _estimate(self, key: str, item: T) -> ReadyEstimate:
+        estimate = self._estimates.get(key)
+        if estimate is None:
+            described = self._describe(item) if self._describe is not None else None
+            expected = None
+            if described is not None and self._history is not None:
+                expected = self._history.expected(*described)
+            estimate = self._estimates[key] = ReadyEstimate(self._start, expected)
+        return estimate
+
+    def _remember(self, key: str, item: T) -> None:
+        if self._history is None or self._describe is None or item.status != "ready" or key not in self._timed:
+            return
+        described = self._describe(item)
+        seconds = self._estimates[key].generated_in()
+        if described is not None and seconds is not None and self._estimates[key].polls:
+            self._history.record(*described, seconds)
 
     def pending(self) -> list[str]:
         return [i for i in self.ids if i not in self.items or not self.items[i].status.done()]
+
+    def due(self, now: float | None = None) -> list[str]:
+        """The pending ids to poll in a round at ``now``: all of them unless planned; else those due by then."""
+        pending = self.pending()
+        if not self.planned:
+            return pending
+        now = time.monotonic() if now is None else now
+        return [i for i in pending if self._next(i, now) <= now + ROUND_SLACK]
+
+    def _next(self, key: str, now: float) -> float:
+        estimate = self._estimates.get(key)
+        return now if estimate is None else estimate.due(now)
 
     @property
     def done(self) -> bool:
@@ -164,19 +175,15 @@ class WaitTracker(Generic[T]):
     def deadline(timeout: float | None) -> float | None:
         return None if timeout is None else time.monotonic() + timeout
 
-    def pause(
-        self, interval: float, deadline: float | None, *, estimate: bool = False, now: float | None = None
-    ) -> float:
+    def pause(self, interval: float, deadline: float | None, *, now: float | None = None) -> float:
         """How long to sleep before the next round; past the deadline, the timeout error.
 
-        With ``estimate``, once every pending item has an estimated ready moment, the round
-        comes at the soonest of them instead of after ``interval``.
+        Planned, the round comes when the first pending id is due; else after ``interval``.
         """
         now = time.monotonic() if now is None else now
-        if estimate:
-            waits = [self._estimates[i].wait(now) for i in self.pending()]
-            if waits and all(w is not None for w in waits):
-                interval = min(min(w for w in waits if w is not None), MAX_BLIND)
+        if self.planned:
+            soonest = min((self._next(i, now) for i in self.pending()), default=now)
+            interval = min(max(0.0, soonest - now), MAX_GAP)  # never asleep for good, whatever a plan said
         if deadline is None:
             return interval
         remaining = deadline - now

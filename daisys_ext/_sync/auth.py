@@ -10,7 +10,7 @@ import httpx
 
 from .._errors import http_error
 from .._fork import forget_after_fork
-from .._http.retry import RETRIED
+from .._http.retry import retries_before
 from .._http.tokens import Flow, Tokens, first_request, next_request, public_request
 from .._synchronization import Lock
 from .shared_tokens import SharedTokens
@@ -82,11 +82,11 @@ class DaisysAuth(httpx.Auth):
             stale = self.tokens.authorize(request)
             response = yield request
             if response.status_code != 401:
-                return
+                return  # the answer, error or not, is the caller's to judge
             renewals += 1
             # Not a refusal of the credentials when a retry wait explains an expiry, or when the token was
             # another process's, which may have aged in the store (still bounded by MAX_RENEWALS).
-            if not response.extensions.get(RETRIED) and not taken:
+            if not retries_before(response) and not taken:
                 refusals += 1
             if refusals > MAX_REFUSALS or renewals > MAX_RENEWALS:
                 response.read()

@@ -29,7 +29,8 @@ from .._peers import neuphonic as wire
 from .._peers.common import PcmFormat, Spoken, describe
 from .._peers.errors import PeerConnectError, PeerError, PeerStreamError, clip
 from .._peers.redaction import install as install_redaction, redact, remember
-from .._synchronization import Background, Event, Lock, TextChunks, iterate
+from .._synchronization import Background, Lock, Signal
+from .._text.pieces import TextChunks, iterate
 from .._websocket.connection import Connection, ConnectionLost, ConnectOptions, HandshakeRefused
 from .peer_output import WavTarget, write_speech
 
@@ -93,7 +94,7 @@ class NeuphonicClient:
         self._passage: wire.Passage | None = None
         self._last_sent = time.monotonic()
         self._keeper: Background | None = None
-        self._closing = Event()
+        self._closing = Signal()
         self._closed = False
         self.connections = 0
         """How many connections this client has opened."""

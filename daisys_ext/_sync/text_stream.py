@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .._synchronization import EMPTY, Background, Queue, iterate
+from .._synchronization import EMPTY, Background, Queue
+from .._text.pieces import iterate
 from .._text.sentences import SentenceChunker
 from .._websocket.protocol import Item
 

@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import httpx
 
 from .._fork import forget_after_fork
-from .._http.retry import Attempts, RetryPolicy
+from .._http.retry import RETRY_STATUSES, Attempts, RetryPolicy, log_answer, log_attempt
 from .._synchronization import sleep
 
 
 class RetryTransport(httpx.BaseTransport):
-    """A transport that retries what ``RetryPolicy`` allows, around another transport.
+    """A transport that retries what ``RetryPolicy`` allows, around another transport, and logs every attempt.
 
     ``owns_inner`` False leaves the inner transport (a connection pool shared with the
     client this one was copied from by ``with_options``) open on ``close``.
@@ -26,19 +27,39 @@ class RetryTransport(httpx.BaseTransport):
         self.owns_inner = owns_inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        attempts = Attempts(self.policy, request)
+        started = time.monotonic()
+        log_attempt(request)
+        try:
+            response = self.inner.handle_request(request)
+        except httpx.TransportError as exc:
+            return self._retry(request, started, exc)
+        log_answer(request, response)
+        if response.status_code in RETRY_STATUSES:
+            return self._retry(request, started, response)
+        return response  # the usual answer: one attempt, nothing to decide
+
+    def _retry(
+        self, request: httpx.Request, started: float, outcome: httpx.Response | httpx.TransportError
+    ) -> httpx.Response:
+        """The attempts after a first one that failed or was answered with a status worth retrying."""
+        attempts = Attempts(self.policy, request, started)
         while True:
-            attempts.begin()
-            try:
-                response = self.inner.handle_request(request)
-            except httpx.TransportError as exc:
-                delay = attempts.after_error(exc)
+            if isinstance(outcome, httpx.TransportError):
+                delay = attempts.after_error(outcome)  # raises the typed error when there is no retry left
             else:
-                if (retry_delay := attempts.after_response(response)) is None:
-                    return response
-                response.close()
+                if (retry_delay := attempts.after_response(outcome)) is None:
+                    return outcome
+                outcome.close()
                 delay = retry_delay
             sleep(delay)
+            attempts.begin()
+            log_attempt(request)
+            try:
+                outcome = self.inner.handle_request(request)
+            except httpx.TransportError as exc:
+                outcome = exc
+            else:
+                log_answer(request, outcome)
 
     def close(self) -> None:
         if self.owns_inner:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .._audio.frames import FrameError
+from .._callbacks import accept_callbacks, call
 from .._config import USER_AGENT
 from .._errors import DaisysInputError, DaisysTimeoutError, DaisysWebsocketConnectError, http_error, transport_error
 from .._logging import REDACTED
@@ -23,7 +24,6 @@ from .._peers import vivoka as wire
 from .._peers.common import PcmFormat, Spoken
 from .._peers.errors import PeerConnectError, PeerError, PeerResponseError, PeerStreamError, VivokaError
 from .._peers.redaction import install as install_redaction, redact
-from .._synchronization import accept_callbacks, call
 from .._websocket.connection import Connection, ConnectionLost, ConnectOptions, HandshakeRefused
 from .peer_output import WavTarget, write_speech
 

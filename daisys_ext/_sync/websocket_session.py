@@ -23,6 +23,7 @@ from daisys_speak_api.models import StreamMode, StreamOptions, TakeResponse
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._audio.subtitles import write_subtitles
 from .._bodies import take_generate, voice_generate
+from .._callbacks import accept_callbacks, call
 from .._deadline import deadline_after, expired, remaining
 from .._errors import (
     DaisysError,
@@ -33,14 +34,8 @@ from .._errors import (
 )
 from .._files import output_file
 from .._logging import redact_logs
-from .._synchronization import (
-    Event,
-    Guard,
-    Lock,
-    TextChunks,
-    accept_callbacks,
-    call,
-)
+from .._synchronization import Atomic, Lock, Signal
+from .._text.pieces import TextChunks
 from .._websocket.connection import Connection, ConnectionLost, ConnectOptions, HandshakeRefused
 from .._websocket.output import AudioOut, WavTarget
 from .._websocket.protocol import (
@@ -72,8 +67,8 @@ STALL_PROBE = 0.05
 """Seconds a reader listens, at least, before it takes the worker for silent (``stall_timeout``)."""
 
 
-class Workers(Protocol):
-    """What a session needs of its client: a voice's model, and a worker URL for a model."""
+class SessionClient(Protocol):
+    """The client as a session sees it (a protocol, met by `Client`): a voice's model, a worker URL for a model."""
 
     def get_voice(self, voice_id: str) -> VoiceInfo: ...
 
@@ -100,7 +95,7 @@ class Websocket:
 
     def __init__(
         self,
-        client: Workers,
+        client: SessionClient,
         model: str | None = None,
         voice_id: str | None = None,
         *,
@@ -120,7 +115,7 @@ class Websocket:
         self._options = connect or ConnectOptions()
         self._protocol = SessionProtocol(decoder=decoder, max_buffered_bytes=max_buffered_bytes)
         self.stall_timeout = stall_timeout
-        self._guard = Guard()  # guards the protocol and the fields below
+        self._guard = Atomic()  # guards the protocol and the fields below
         self._ws: Connection | None = None
         self._resend: list[str] = []  # commands to send once a connection is open again
         self._closed = True  # by the user: nothing reconnects until reconnect()
@@ -131,7 +126,7 @@ class Websocket:
         # own request again (the message may have been for it) and, if still empty, reads or waits in turn.
         # The event is replaced after each message, so a wait is always for the next one.
         self._reading = False
-        self._progress = Event()
+        self._progress = Signal()
 
     def __enter__(self) -> Websocket:
         self.reconnect()
@@ -617,7 +612,7 @@ class Websocket:
         finally:
             with self._guard:
                 self._reading = False
-                done, self._progress = self._progress, Event()
+                done, self._progress = self._progress, Signal()
             done.set()
 
     def _receive(self, timeout: float | None) -> None:

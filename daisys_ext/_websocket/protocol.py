@@ -37,10 +37,10 @@ from daisys_speak_api.models import (
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_BUFFERED_FRAMES
 from .._audio.frames import DaisysFrameDecoder, FrameDecoder, FrameError, load_json
 from .._audio.reassembly import (
-    Event,
     HoldBudget,
     Reassembler,
     ReassemblyError,
+    ReassemblyEvent,
     TakeEnd,
     as_callback_args,
     as_iter_item,
@@ -138,7 +138,7 @@ class StatusChange:
     info: Info
 
 
-Item = StatusChange | Event
+Item = StatusChange | ReassemblyEvent
 
 
 class _End:

@@ -7,6 +7,7 @@ time. Takes made by the websocket worker are "external": the worker sets their s
 
 from __future__ import annotations
 
+import collections
 import copy
 import dataclasses
 import os
@@ -23,6 +24,7 @@ PROGRESS = ("waiting", "started", "progress_25", "progress_50", "progress_75")
 DONE = ("ready", "error", "timeout")
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 _START_FRACTION = 0.1  # share of take_seconds spent "waiting" before generation starts
+ENCODED_KEPT = 16  # whole audio files kept for repeated (ranged) downloads; older ones are made again
 
 
 class IdMaker:
@@ -60,8 +62,6 @@ class Take:
     external: bool = False
     status: str = "waiting"
     example_of: str | None = None
-    pcm: list[bytes] | None = None
-    encoded: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
     @property
     def total_samples(self) -> int:
@@ -148,6 +148,7 @@ class Store:
         self._takes: dict[str, Take] = {}
         self._voices: dict[str, Voice] = {}
         self._pending: set[str] = set()  # REST takes not yet done, watched by the ticker
+        self._encoded: collections.OrderedDict[tuple[str, str], bytes] = collections.OrderedDict()  # LRU
         self._ticker: threading.Thread | None = None
         self._running = False
 
@@ -174,6 +175,7 @@ class Store:
             self._takes.clear()
             self._voices.clear()
             self._pending.clear()
+            self._encoded.clear()
 
     def _tick(self) -> None:
         with self._wake:
@@ -300,7 +302,9 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Filtered TakeResponse list, newest first."""
         with self._lock:
-            found = [self._fresh(t) for t in self._takes.values() if ids is None or t.take_id in ids]
+            # By id when ids are given: a poll must not cost a scan of every take the emulator holds.
+            chosen = self._takes.values() if ids is None else (self._takes[i] for i in set(ids) if i in self._takes)
+            found = [self._fresh(t) for t in chosen]
             return [t.answer() for t in _filter(found, length, page, older, newer, key=lambda t: t.take_id)]
 
     def delete_take(self, take_id: str) -> None:
@@ -309,6 +313,8 @@ class Store:
             if self._takes.pop(take_id, None) is None:
                 raise NotFound("Take not found")
             self._pending.discard(take_id)
+            for fmt in _audio.FORMATS:
+                self._encoded.pop((take_id, fmt), None)
 
     def take_record(self, take_id: str) -> Take | None:
         """The live Take object (brought up to date), or None. Callers must treat it as read-only."""
@@ -389,30 +395,30 @@ class Store:
     # -- audio -------------------------------------------------------------------------------------------------
 
     def pcm_parts(self, take_id: str) -> list[bytes]:
-        """Each sentence's PCM for a take (synthesized once, outside the lock); NotFound if unknown."""
+        """Each sentence's PCM for a take (made on demand, outside the lock: the synthesis caches by its
+        inputs, so a take keeps no audio of its own); NotFound if unknown."""
         with self._lock:
             take = self._takes.get(take_id)
             if take is None:
                 raise NotFound("Take not found")
-            if take.pcm is not None:
-                return take.pcm
-        pcm = [_audio.synthesize(s, seed=take.seed, base_hz=take.base_hz, prosody=take.prosody) for s in take.sentences]
-        with self._lock:
-            take.pcm = pcm
-        return pcm
+        return [
+            _audio.synthesize(s, seed=take.seed, base_hz=take.base_hz, prosody=take.prosody) for s in take.sentences
+        ]
 
     def encoded(self, take_id: str, fmt: str) -> bytes:
-        """The whole audio file of a take in `fmt` (cached); EncodingUnavailable without PyAV."""
+        """The whole audio file of a take in `fmt` (the last few kept); EncodingUnavailable without PyAV."""
         with self._lock:
-            take = self._takes.get(take_id)
-            if take is None:
+            if take_id not in self._takes:
                 raise NotFound("Take not found")
-            cached = take.encoded.get(fmt)
-        if cached is not None:
-            return cached
+            cached = self._encoded.get((take_id, fmt))
+            if cached is not None:
+                self._encoded.move_to_end((take_id, fmt))
+                return cached
         data = _audio.encode(b"".join(self.pcm_parts(take_id)), fmt)
         with self._lock:
-            take.encoded[fmt] = data
+            self._encoded[(take_id, fmt)] = data
+            while len(self._encoded) > ENCODED_KEPT:
+                self._encoded.popitem(last=False)
         return data
 
 

@@ -170,6 +170,62 @@ async def test_storage_drops_the_connection_mid_download(
     assert leftovers(tmp_path) == []
 
 
+def stall_after(head: bytes, part: bytes) -> Callable[[Exchange], None]:
+    """Send the headers and the start of the body, then nothing more (the connection stays open)."""
+
+    def route(exchange: Exchange) -> None:
+        exchange.send(head + part)
+        exchange.stopping.wait(30)
+        exchange.cut()
+
+    return route
+
+
+WAV_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: 1000\r\n\r\n"
+
+
+@pytest.mark.parametrize("to", ["file", "memory", "stream"])
+async def test_storage_stalls_mid_download(server: BrokenServer, flavour: str, tmp_path: Path, to: str) -> None:
+    """A download whose body stops coming is a timeout (`DaisysTimeoutError`), not a broken connection."""
+    storage_redirect(server)
+    server.route("GET", "/storage/a.wav", stall_after(WAV_HEAD, b"RIFF" + b"\0" * 96))
+    client = new_client(flavour, access_token=TOKEN, daisys_url=server.url, timeout=2, audio_timeout=0.5)
+    async with client as api:
+        if to == "stream":
+
+            async def read_all() -> None:
+                async with api.stream_take_audio("t1") as stream:
+                    async for _ in stream:
+                        pass
+
+            error = await raises(read_all(), DaisysTimeoutError, within=3)
+        else:
+            target = tmp_path / "a.wav" if to == "file" else None
+            error = await raises(api.get_take_audio("t1", file=target), DaisysTimeoutError, within=3)
+    assert "take t1" in str(error) and "stalled" in str(error)
+    assert not isinstance(error, DaisysConnectionError)
+    assert leftovers(tmp_path) == []
+
+
+async def test_an_api_answer_that_stalls_mid_body(server: BrokenServer, flavour: str) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+    server.route("GET", f"{PRODUCT}/takes/t1", stall_after(head, b'{"take_id": "t1", '))
+    async with new_client(flavour, access_token=TOKEN, daisys_url=server.url, timeout=0.5) as api:
+        error = await raises(api.get_take("t1"), DaisysTimeoutError, within=2)
+    assert "GET" in str(error) and "/takes/t1" in str(error) and "stalled" in str(error)
+
+
+async def test_cookies_an_answer_sets_are_not_sent_back(server: BrokenServer, flavour: str) -> None:
+    """The client keeps no cookie (the API authenticates by token): a cookie set is not sent anywhere after."""
+    body = json.dumps(TAKE).encode()
+    headers = {"Content-Type": "application/json", "Set-Cookie": "session=SECRET-cookie; Path=/"}
+    server.route("GET", f"{PRODUCT}/takes/t1", reply(answer(200, body, headers)))
+    async with new_client(flavour, access_token=TOKEN, daisys_url=server.url, timeout=2) as api:
+        await api.get_take("t1")
+        await api.get_take("t1")
+    assert [seen.headers.get("cookie") for seen in server.seen] == [None, None]
+
+
 async def test_an_api_that_never_answers(server: BrokenServer, flavour: str) -> None:
     server.route("GET", f"{PRODUCT}/takes/t1", hang)
     async with new_client(flavour, access_token=TOKEN, daisys_url=server.url, timeout=0.5) as api:

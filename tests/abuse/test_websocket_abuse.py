@@ -280,8 +280,7 @@ async def test_a_silent_worker_fails_the_requests_after_the_stall_bound_and_is_r
     yet the request fails with DaisysTimeoutError after stall_timeout, and the next one goes on a new connection."""
 
     with serving(started_then_silent(wav())) as worker:
-        async with api.websocket(model="shakespeare", worker_url=worker.url) as ws:
-            ws.stall_timeout = 0.5
+        async with api.websocket(model="shakespeare", worker_url=worker.url, stall_timeout=0.5) as ws:
             request_id = await ws.generate_take(VOICE, "Hi.", status_callback=print if call == "update" else None)
             start = time.monotonic()
             if call == "iter_request":

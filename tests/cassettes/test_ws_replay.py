@@ -19,7 +19,7 @@ from cassette_network import NetworkGuard
 from cassette_ws_client import play
 
 from daisys_ext._audio.frames import decode_frame
-from daisys_ext._audio.reassembly import Audio, Event, Reassembler, assemble_wav
+from daisys_ext._audio.reassembly import Audio, Reassembler, ReassemblyEvent, assemble_wav
 from daisys_ext._audio.wav import parse_wav_header
 from daisys_ext.testing.wsrecord import Recording
 from daisys_ext.testing.wsreplay import ReplayServer
@@ -33,10 +33,10 @@ def load(name: str) -> Recording:
     return Recording.load(path)
 
 
-def reassemble(messages: list[bytes]) -> tuple[list[Event], int]:
+def reassemble(messages: list[bytes]) -> tuple[list[ReassemblyEvent], int]:
     """The in-order events of one request's audio messages, and the most frames it ever held back."""
     reassembler = Reassembler()
-    events: list[Event] = []
+    events: list[ReassemblyEvent] = []
     held = 0
     for message in messages:
         events += reassembler.feed(decode_frame(message))

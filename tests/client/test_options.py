@@ -317,7 +317,7 @@ async def test_verify_applies_to_a_wss_worker(
         client_with(verify=trusting(kind, ca, ca_path)) as client,
         client.websocket(voice_id=voice_id, worker_url=worker_url, connect_timeout=5) as ws,
     ):
-        take = await ws.speak(TEXT, tmp_path / "wss.wav", timeout=20)
+        take = await ws.speak(TEXT, tmp_path / "wss.wav", request_timeout=20)
     assert take.status == Status.READY
     assert wav_frames((tmp_path / "wss.wav").read_bytes()) > 0
     assert wss_worker.handshakes >= 1 and not wss_worker.refusals
@@ -638,10 +638,10 @@ async def test_a_session_uses_the_decoder_given(api: Api, voice_id: str, tmp_pat
     decoder = CountingDecoder()
     assert isinstance(decoder, FrameDecoder)
     async with api.websocket(voice_id=voice_id, decoder=decoder) as ws:
-        take = await ws.speak(TEXT, tmp_path / "decoded.wav", timeout=20)
+        take = await ws.speak(TEXT, tmp_path / "decoded.wav", request_timeout=20)
         first = decoder.messages
         assert first >= 2  # at least one frame of audio and the end marker
-        await ws.speak("Once more.", tmp_path / "again.wav", timeout=20)
+        await ws.speak("Once more.", tmp_path / "again.wav", request_timeout=20)
     assert decoder.messages > first
     assert take.take_id in decoder.takes and len(decoder.takes) == 2
     assert wav_frames((tmp_path / "decoded.wav").read_bytes()) > 0
@@ -659,6 +659,6 @@ async def test_a_decoder_that_fails_fails_the_request(api: Api, voice_id: str, t
 
     async with api.websocket(voice_id=voice_id, decoder=Refusing()) as ws:
         with pytest.raises(daisys_ext.DaisysWebsocketError, match="refused by the test's decoder"):
-            await ws.speak(TEXT, tmp_path / "refused.wav", timeout=20)
+            await ws.speak(TEXT, tmp_path / "refused.wav", request_timeout=20)
     assert Refusing.calls >= 1
     assert not (tmp_path / "refused.wav").exists()

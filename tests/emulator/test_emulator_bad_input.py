@@ -124,7 +124,7 @@ def test_the_websocket_session_sends_no_bad_take(emu: Emulator, client: Client, 
         assert ws.in_flight == []
         # The session still works: a good request after the refused ones is answered.
         request_id = ws.generate_take(voice_id, "Still here.")
-        statuses = [item for item in ws.iter_request(request_id, timeout=10)]
+        statuses = [item for item in ws.iter_request(request_id, request_timeout=10)]
         assert statuses
         assert emu.requests_to("api")[before:] == []  # the session needed nothing more from the API
     _nothing_generated_over_the_websocket(emu)

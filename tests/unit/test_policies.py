@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import random
 import ssl
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from daisys_ext._errors import DaisysResponseError
+from daisys_ext._http.answers import Answer
 from daisys_ext._http.presigned import MAX_CACHED, PresignedCache, is_presigned, presigned_expiry
-from daisys_ext._http.retry import Attempts, RetryPolicy, parse_retry_after
-from daisys_ext._http.waiting import MARGIN, PollSchedule, ReadyEstimate, WaitTracker, batches
+from daisys_ext._http.retry import Attempts, RetryPolicy, log_answer, log_attempt, parse_retry_after, retries_before
+from daisys_ext._http.waiting import PollSchedule, batches
 from daisys_ext._logging import RedactingFilter, redact_text, redact_url
 
 SIGNED = (
@@ -74,6 +75,43 @@ def test_each_request_keeps_its_own_timeouts_under_the_deadline() -> None:
     attempts.count = 1
     attempts.begin()
     assert api.extensions["timeout"]["read"] == pytest.approx(5.0, abs=0.5)
+
+
+def test_an_answer_after_retries_says_how_many_went_before() -> None:
+    """The auth flow reads it: a token refused after retry waits may have expired during them."""
+    request = httpx.Request("GET", "https://api.daisys.ai/v1/speak/takes/t1")
+    attempts = Attempts(policy(max_retries=3), request)
+    first = httpx.Response(200, request=request)
+    assert attempts.after_response(first) is None and retries_before(first) == 0  # no retry: nothing said
+    assert attempts.after_response(httpx.Response(503, request=request)) is not None
+    refused = httpx.Response(401, request=request)
+    assert attempts.after_response(refused) is None
+    assert retries_before(refused) == 1
+
+
+def test_an_answer_that_is_not_what_the_route_promises_names_the_call_and_keeps_the_response() -> None:
+    request = httpx.Request("GET", "https://api.daisys.ai/v1/speak/takes/t1?token=secret-123")
+    response = httpx.Response(200, json=["not", "a", "take"], request=request)
+    with pytest.raises(DaisysResponseError) as caught:
+        Answer("get_take", response.json(), response).one(dict)
+    assert caught.value.response is response
+    assert "get_take" in str(caught.value) and "answered 200" in str(caught.value)
+    assert "secret-123" not in str(caught.value)
+    with pytest.raises(DaisysResponseError, match="expected a list of int"):
+        Answer("get_takes", ["a"], response).many(int)
+    assert Answer("get_takes", [1, 2], response).many(int) == [1, 2]
+
+
+def test_every_attempt_is_logged_redacted_at_debug_level(caplog: pytest.LogCaptureFixture) -> None:
+    request = httpx.Request("GET", SIGNED)
+    log_attempt(request)
+    assert caplog.records == []  # nothing below debug, and nothing formatted for it
+    caplog.set_level(logging.DEBUG, logger="daisys_ext")
+    log_attempt(request)
+    log_answer(request, httpx.Response(503, request=request))
+    assert [record.getMessage().split(" ")[0] for record in caplog.records] == ["GET", "GET"]
+    assert caplog.records[1].getMessage().endswith("-> 503")
+    assert "deadbeefcafe" not in caplog.text
 
 
 def test_an_untrusted_certificate_is_not_retried() -> None:
@@ -154,63 +192,3 @@ def test_logging_filter_redacts_arguments() -> None:
     record = logging.LogRecord("daisys_ext", logging.INFO, __file__, 1, "GET %s", (SIGNED,), None)
     assert RedactingFilter().filter(record)
     assert "deadbeefcafe" not in record.getMessage()
-
-
-class Status(str):
-    def done(self) -> bool:
-        return self in ("ready", "error")
-
-
-@dataclass
-class Item:
-    take_id: str
-    status: Status
-
-
-def linear_take(ready: float, at: float) -> Status:
-    """The status, at ``at`` seconds, of a take that starts at once and reports each quarter, ready at ``ready``."""
-    if at >= ready:
-        return Status("ready")
-    quarter = int(4 * at / ready)
-    return Status(("started", "progress_25", "progress_50", "progress_75")[quarter])
-
-
-def wait_for(ready: float, *, estimate: bool) -> tuple[int, float]:
-    """Polls a waiting loop makes for one take, and how late it sees it ready (the generate answer is the start)."""
-    tracker: WaitTracker[Item] = WaitTracker(["t"], lambda item: item.take_id, now=0.0)
-    tracker.update([Item("t", Status("waiting"))], now=0.0)
-    now = 0.0
-    for polls, interval in enumerate(PollSchedule().intervals(), start=1):
-        now += tracker.pause(interval, None, estimate=estimate, now=now)
-        tracker.update([Item("t", linear_take(ready, now))], now=now)
-        if tracker.done:
-            return polls, now - ready
-    raise AssertionError("unreachable")
-
-
-READY = (0.7, 1.3, 2.2, 3.6, 6.0, 12.0)
-
-
-def test_the_progress_statuses_bring_the_poll_to_the_ready_moment() -> None:
-    """With the take's own progress to go by, a wait sees it ready sooner than on the blind schedule, with no
-    more polls in all, and never later than the blind schedule's worst (an estimate that was wrong costs little)."""
-    blind = [wait_for(ready, estimate=False) for ready in READY]
-    guided = [wait_for(ready, estimate=True) for ready in READY]
-    for ready, (_, blind_late), (_, late) in zip(READY, blind, guided, strict=True):
-        assert 0 <= late <= max(blind_late, 0.35), ready
-    assert sum(polls for polls, _ in guided) <= sum(polls for polls, _ in blind)
-    assert sum(late for _, late in guided) < sum(late for _, late in blind) / 2
-
-
-def test_an_estimate_needs_two_progress_marks_and_a_late_take_is_polled_ever_less_often() -> None:
-    estimate = ReadyEstimate(0.0)
-    estimate.observe("started", 0.2)
-    assert estimate.ready_at() is None and estimate.wait(0.2) is None
-    estimate.observe("progress_25", 0.6)  # reached between 0.2 and 0.6: at 0.4; started at 0.1
-    ready = estimate.ready_at()
-    assert ready == pytest.approx(0.4 + 0.75 * (0.4 - 0.1) / 0.25)
-    assert estimate.wait(0.6) == pytest.approx(ready - 0.6 + MARGIN)
-    estimate.observe("progress_25", ready + 0.1)  # past the estimate, still not ready
-    first = estimate.wait(ready + 0.1)
-    estimate.observe("progress_25", ready + 0.2)
-    assert estimate.wait(ready + 0.2) == pytest.approx(2 * first)

@@ -17,11 +17,11 @@ from daisys_ext._audio.frames import AudioFrame, decode_frame, encode_frame
 from daisys_ext._audio.reassembly import (
     Audio,
     ContinuousWav,
-    Event,
     PartEnd,
     PartStart,
     Reassembler,
     ReassemblyError,
+    ReassemblyEvent,
     TakeEnd,
     as_callback_args,
     as_iter_item,
@@ -46,11 +46,11 @@ def frame(part: int, chunk: int | None, audio: bytes = b"", request_id: int | st
     return decode_frame(encode_frame(request_id, TAKE, part, chunk, audio))
 
 
-def feed_all(r: Reassembler, frames: Iterable[AudioFrame]) -> list[Event]:
+def feed_all(r: Reassembler, frames: Iterable[AudioFrame]) -> list[ReassemblyEvent]:
     return [event for f in frames for event in r.feed(f)]
 
 
-def callback_calls(events: Iterable[Event]) -> list[tuple[int, int | None, bytes | None]]:
+def callback_calls(events: Iterable[ReassemblyEvent]) -> list[tuple[int, int | None, bytes | None]]:
     return [args for e in events if (args := as_callback_args(e)) is not None]
 
 
@@ -332,7 +332,7 @@ def test_nothing_missing_when_done() -> None:
 # --- ContinuousWav --------------------------------------------------------------------------
 
 
-def events_for(parts: Sequence[bytes], chunk: int | None = None) -> list[Event]:
+def events_for(parts: Sequence[bytes], chunk: int | None = None) -> list[ReassemblyEvent]:
     """In-order events of a take made of these part WAVs, split in chunks of ``chunk`` bytes."""
     r = Reassembler()
     frames = []
@@ -525,7 +525,7 @@ def test_same_callbacks_as_the_official_sdk(data: st.DataObject) -> None:
 
     official = DaisysSyncAudioStream(0, TAKE, None, record)
     ours = Reassembler()
-    events: list[Event] = []
+    events: list[ReassemblyEvent] = []
     for i in order:
         p, c, audio = take.frames[i]
         official.receive_chunk(p, c, audio or None)

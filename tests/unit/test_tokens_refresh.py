@@ -14,7 +14,8 @@ import logging
 import httpx
 import pytest
 
-from daisys_ext._http.tokens import MANAGED, Tokens, first_request, next_request
+from daisys_ext._errors import DaisysServerError
+from daisys_ext._http.tokens import Tokens, first_request, next_request
 
 AUTH = "https://auth.example"
 
@@ -30,7 +31,6 @@ def test_refresh_sends_the_access_token_held_and_the_email() -> None:
     assert request.headers["Authorization"] == "Bearer acc-1"  # the SDK's and the curl example's form
     assert _body(request) == {"refresh_token": "ref-1", "email": "me@example.com"}  # the endpoints page's form
     assert request.headers["Content-Type"] == "application/json"
-    assert request.extensions[MANAGED] is True
 
 
 def test_refresh_without_an_email_sends_the_sdk_form() -> None:
@@ -73,3 +73,27 @@ def test_refreshing_logs_no_token(caplog: pytest.LogCaptureFixture) -> None:
     for secret in ("acc-secret", "ref-secret", "acc-new-secret", "ref-new-secret"):
         assert secret not in caplog.text
     assert "secret" not in repr(tokens)
+
+
+def test_a_refused_refresh_falls_back_to_the_login() -> None:
+    """A 401 to the refresh is the auth service's verdict on the refresh token: log in with the password."""
+    tokens = Tokens(AUTH, email="me@example.com", password="pw", access_token="stale", refresh_token="ref-1")
+    flow = tokens.renew("stale")
+    refresh = first_request(flow)
+    assert refresh is not None
+    login = next_request(flow, httpx.Response(401, json={"detail": "expired"}, request=refresh))
+    assert login is not None and login.url.path == "/auth/login"
+    answer = httpx.Response(200, json={"access_token": "fresh", "refresh_token": "ref-2"}, request=login)
+    assert next_request(flow, answer) is None
+    assert tokens.access_token == "fresh"
+
+
+def test_a_failing_auth_service_is_an_error_not_a_refused_refresh() -> None:
+    """A 5xx to the refresh says nothing of the refresh token: the typed error, and no login attempted."""
+    tokens = Tokens(AUTH, email="me@example.com", password="pw", access_token="stale", refresh_token="ref-1")
+    flow = tokens.renew("stale")
+    refresh = first_request(flow)
+    assert refresh is not None
+    with pytest.raises(DaisysServerError, match="503"):
+        next_request(flow, httpx.Response(503, json={"detail": "down"}, request=refresh))
+    assert tokens.refresh_token == "ref-1"

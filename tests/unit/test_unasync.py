@@ -53,9 +53,9 @@ def test_generic_rules(unasync: ModuleType) -> None:
 
 
 def test_exceptions_before_generic_rules(unasync: ModuleType) -> None:
-    text = unasync.unasync("x = api.asyncio_detailed(client=c)\nclient.set_async_httpx_client(h)\n", "x.py", Counter())
-    assert "api.sync_detailed(client=c)" in text
-    assert "client.set_httpx_client(h)" in text
+    text = unasync.unasync("def async_auth_flow(r):\n    t.handle_async_request(r)\n", "x.py", Counter())
+    assert "def sync_auth_flow(r):" in text
+    assert "t.handle_request(r)" in text
 
 
 def test_imports_keep_ruffs_order(unasync: ModuleType) -> None:

@@ -2,20 +2,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import fields as _attrs_fields
 
+from ..models.affect_prosody import AffectProsody
+from ..models.signal_prosody import SignalProsody
+from ..models.simple_prosody import SimpleProsody
+from ..models.webhook import Webhook
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.affect_prosody import AffectProsody
-    from ..models.signal_prosody import SignalProsody
-    from ..models.simple_prosody import SimpleProsody
-    from ..models.webhook import Webhook
-
 
 T = TypeVar("T", bound="TakeGenerateWithoutVoice")
 
@@ -55,11 +52,6 @@ class TakeGenerateWithoutVoice:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.affect_prosody import AffectProsody
-        from ..models.signal_prosody import SignalProsody
-        from ..models.simple_prosody import SimpleProsody
-        from ..models.webhook import Webhook
-
         text = self.text
 
         override_language: None | str | Unset
@@ -135,11 +127,6 @@ class TakeGenerateWithoutVoice:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.affect_prosody import AffectProsody
-        from ..models.signal_prosody import SignalProsody
-        from ..models.simple_prosody import SimpleProsody
-        from ..models.webhook import Webhook
-
         d = dict(src_dict)
         text = d.pop("text")
 

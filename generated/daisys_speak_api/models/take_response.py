@@ -2,22 +2,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import fields as _attrs_fields
 
+from ..models.affect_prosody import AffectProsody
+from ..models.signal_prosody import SignalProsody
+from ..models.simple_prosody import SimpleProsody
 from ..models.status import Status
+from ..models.take_info import TakeInfo
+from ..models.webhook import Webhook
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.affect_prosody import AffectProsody
-    from ..models.signal_prosody import SignalProsody
-    from ..models.simple_prosody import SimpleProsody
-    from ..models.take_info import TakeInfo
-    from ..models.webhook import Webhook
-
 
 T = TypeVar("T", bound="TakeResponse")
 
@@ -70,12 +67,6 @@ class TakeResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.affect_prosody import AffectProsody
-        from ..models.signal_prosody import SignalProsody
-        from ..models.simple_prosody import SimpleProsody
-        from ..models.take_info import TakeInfo
-        from ..models.webhook import Webhook
-
         text = self.text
 
         voice_id = self.voice_id
@@ -173,12 +164,6 @@ class TakeResponse:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.affect_prosody import AffectProsody
-        from ..models.signal_prosody import SignalProsody
-        from ..models.simple_prosody import SimpleProsody
-        from ..models.take_info import TakeInfo
-        from ..models.webhook import Webhook
-
         d = dict(src_dict)
         text = d.pop("text")
 

@@ -2,22 +2,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import fields as _attrs_fields
 
+from ..models.affect_prosody import AffectProsody
+from ..models.signal_prosody import SignalProsody
+from ..models.simple_prosody import SimpleProsody
+from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
 from ..models.voice_gender import VoiceGender
+from ..models.webhook import Webhook
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.affect_prosody import AffectProsody
-    from ..models.signal_prosody import SignalProsody
-    from ..models.simple_prosody import SimpleProsody
-    from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
-    from ..models.webhook import Webhook
-
 
 T = TypeVar("T", bound="VoiceGenerate")
 
@@ -56,12 +53,6 @@ class VoiceGenerate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.affect_prosody import AffectProsody
-        from ..models.signal_prosody import SignalProsody
-        from ..models.simple_prosody import SimpleProsody
-        from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
-        from ..models.webhook import Webhook
-
         name = self.name
 
         model = self.model
@@ -135,12 +126,6 @@ class VoiceGenerate:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.affect_prosody import AffectProsody
-        from ..models.signal_prosody import SignalProsody
-        from ..models.simple_prosody import SimpleProsody
-        from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
-        from ..models.webhook import Webhook
-
         d = dict(src_dict)
         name = d.pop("name")
 

@@ -2,23 +2,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import fields as _attrs_fields
 
+from ..models.affect_prosody import AffectProsody
+from ..models.signal_prosody import SignalProsody
+from ..models.simple_prosody import SimpleProsody
 from ..models.status import Status
+from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
 from ..models.voice_gender import VoiceGender
+from ..models.webhook import Webhook
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.affect_prosody import AffectProsody
-    from ..models.signal_prosody import SignalProsody
-    from ..models.simple_prosody import SimpleProsody
-    from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
-    from ..models.webhook import Webhook
-
 
 T = TypeVar("T", bound="VoiceInfo")
 
@@ -74,12 +71,6 @@ class VoiceInfo:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.affect_prosody import AffectProsody
-        from ..models.signal_prosody import SignalProsody
-        from ..models.simple_prosody import SimpleProsody
-        from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
-        from ..models.webhook import Webhook
-
         name = self.name
 
         model = self.model
@@ -180,12 +171,6 @@ class VoiceInfo:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.affect_prosody import AffectProsody
-        from ..models.signal_prosody import SignalProsody
-        from ..models.simple_prosody import SimpleProsody
-        from ..models.take_generate_without_voice import TakeGenerateWithoutVoice
-        from ..models.webhook import Webhook
-
         d = dict(src_dict)
         name = d.pop("name")
 

@@ -2,20 +2,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import fields as _attrs_fields
 
+from ..models.affect_prosody import AffectProsody
+from ..models.signal_prosody import SignalProsody
+from ..models.simple_prosody import SimpleProsody
 from ..models.voice_gender import VoiceGender
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.affect_prosody import AffectProsody
-    from ..models.signal_prosody import SignalProsody
-    from ..models.simple_prosody import SimpleProsody
-
 
 T = TypeVar("T", bound="VoiceUpdate")
 
@@ -45,10 +42,6 @@ class VoiceUpdate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.affect_prosody import AffectProsody
-        from ..models.signal_prosody import SignalProsody
-        from ..models.simple_prosody import SimpleProsody
-
         name: None | str | Unset
         if isinstance(self.name, Unset):
             name = UNSET
@@ -108,10 +101,6 @@ class VoiceUpdate:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.affect_prosody import AffectProsody
-        from ..models.signal_prosody import SignalProsody
-        from ..models.simple_prosody import SimpleProsody
-
         d = dict(src_dict)
 
         def _parse_name(data: object) -> None | str | Unset:

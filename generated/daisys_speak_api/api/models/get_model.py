@@ -1,22 +1,23 @@
-from http import HTTPStatus
+"""GET /models/{model_name}: Get Model.
+
+Get information about a model.
+"""
+
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.http_validation_error import HTTPValidationError
-from ...models.tts_model import TTSModel
-from ...types import Response
+from ...models import HTTPValidationError, TTSModel
 
 
-def _get_kwargs(
+def request(
     model_name: str,
 ) -> dict[str, Any]:
+    """The request, as keyword arguments of httpx's ``Client.request`` (its URL relative to the API's)."""
 
     _kwargs: dict[str, Any] = {
-        "method": "get",
+        "method": "GET",
         "url": "/models/{model_name}".format(
             model_name=quote(str(model_name), safe=""),
         ),
@@ -25,9 +26,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | TTSModel | None:
+def parse(response: httpx.Response) -> HTTPValidationError | TTSModel | None:
+    """The answer parsed as the API documents it for its status; None for a status it does not document.
+
+    Raises what ``json`` and the models' ``from_dict`` raise on an answer that is not what it should be.
+    """
     if response.status_code == 200:
         response_200 = TTSModel.from_dict(response.json())
 
@@ -38,132 +41,4 @@ def _parse_response(
 
         return response_422
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | TTSModel]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    model_name: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[HTTPValidationError | TTSModel]:
-    """Get Model
-
-     Get information about a model.
-
-    Args:
-        model_name (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | TTSModel]
-    """
-
-    kwargs = _get_kwargs(
-        model_name=model_name,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    model_name: str,
-    *,
-    client: AuthenticatedClient,
-) -> HTTPValidationError | TTSModel | None:
-    """Get Model
-
-     Get information about a model.
-
-    Args:
-        model_name (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | TTSModel
-    """
-
-    return sync_detailed(
-        model_name=model_name,
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    model_name: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[HTTPValidationError | TTSModel]:
-    """Get Model
-
-     Get information about a model.
-
-    Args:
-        model_name (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | TTSModel]
-    """
-
-    kwargs = _get_kwargs(
-        model_name=model_name,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    model_name: str,
-    *,
-    client: AuthenticatedClient,
-) -> HTTPValidationError | TTSModel | None:
-    """Get Model
-
-     Get information about a model.
-
-    Args:
-        model_name (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | TTSModel
-    """
-
-    return (
-        await asyncio_detailed(
-            model_name=model_name,
-            client=client,
-        )
-    ).parsed
+    return None

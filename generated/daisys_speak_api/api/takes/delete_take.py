@@ -1,21 +1,23 @@
-from http import HTTPStatus
+"""DELETE /takes/{take_id}: Delete Take.
+
+Delete a take. The take will no longer appear in return values from GET /takes.
+"""
+
 from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.http_validation_error import HTTPValidationError
-from ...types import Response
+from ...models import HTTPValidationError
 
 
-def _get_kwargs(
+def request(
     take_id: str,
 ) -> dict[str, Any]:
+    """The request, as keyword arguments of httpx's ``Client.request`` (its URL relative to the API's)."""
 
     _kwargs: dict[str, Any] = {
-        "method": "delete",
+        "method": "DELETE",
         "url": "/takes/{take_id}".format(
             take_id=quote(str(take_id), safe=""),
         ),
@@ -24,9 +26,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | bool | None:
+def parse(response: httpx.Response) -> HTTPValidationError | bool | None:
+    """The answer parsed as the API documents it for its status; None for a status it does not document.
+
+    Raises what ``json`` and the models' ``from_dict`` raise on an answer that is not what it should be.
+    """
     if response.status_code == 200:
         response_200 = cast(bool, response.json())
         return response_200
@@ -36,132 +40,4 @@ def _parse_response(
 
         return response_422
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | bool]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    take_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[HTTPValidationError | bool]:
-    """Delete Take
-
-     Delete a take. The take will no longer appear in return values from GET /takes.
-
-    Args:
-        take_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | bool]
-    """
-
-    kwargs = _get_kwargs(
-        take_id=take_id,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    take_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> HTTPValidationError | bool | None:
-    """Delete Take
-
-     Delete a take. The take will no longer appear in return values from GET /takes.
-
-    Args:
-        take_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | bool
-    """
-
-    return sync_detailed(
-        take_id=take_id,
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    take_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[HTTPValidationError | bool]:
-    """Delete Take
-
-     Delete a take. The take will no longer appear in return values from GET /takes.
-
-    Args:
-        take_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | bool]
-    """
-
-    kwargs = _get_kwargs(
-        take_id=take_id,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    take_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> HTTPValidationError | bool | None:
-    """Delete Take
-
-     Delete a take. The take will no longer appear in return values from GET /takes.
-
-    Args:
-        take_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | bool
-    """
-
-    return (
-        await asyncio_detailed(
-            take_id=take_id,
-            client=client,
-        )
-    ).parsed
+    return None

@@ -1,24 +1,25 @@
-from http import HTTPStatus
+"""POST /takes/generate: Generate Take.
+
+Generate a take, an audio file containing an utterance of the given text by the given voice; or
+several, given a list.
+"""
+
 from typing import Any
 
 import httpx
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.http_validation_error import HTTPValidationError
-from ...models.take_generate import TakeGenerate
-from ...models.take_response import TakeResponse
-from ...types import Response
+from ...models import HTTPValidationError, TakeGenerate, TakeResponse
 
 
-def _get_kwargs(
+def request(
     *,
     body: list[TakeGenerate] | TakeGenerate,
 ) -> dict[str, Any]:
+    """The request, as keyword arguments of httpx's ``Client.request`` (its URL relative to the API's)."""
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "post",
+        "method": "POST",
         "url": "/takes/generate",
     }
 
@@ -36,9 +37,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+def parse(
+    response: httpx.Response,
 ) -> HTTPValidationError | list[TakeResponse] | TakeResponse | None:
+    """The answer parsed as the API documents it for its status; None for a status it does not document.
+
+    Raises what ``json`` and the models' ``from_dict`` raise on an answer that is not what it should be.
+    """
     if response.status_code == 200:
 
         def _parse_response_200(data: object) -> list[TakeResponse] | TakeResponse:
@@ -72,136 +77,4 @@ def _parse_response(
 
         return response_422
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | list[TakeResponse] | TakeResponse]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: list[TakeGenerate] | TakeGenerate,
-) -> Response[HTTPValidationError | list[TakeResponse] | TakeResponse]:
-    """Generate Take
-
-     Generate a take, an audio file containing an utterance of the given text by the given voice; or
-    several, given a list.
-
-    Args:
-        body (list[TakeGenerate] | TakeGenerate):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | list[TakeResponse] | TakeResponse]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    body: list[TakeGenerate] | TakeGenerate,
-) -> HTTPValidationError | list[TakeResponse] | TakeResponse | None:
-    """Generate Take
-
-     Generate a take, an audio file containing an utterance of the given text by the given voice; or
-    several, given a list.
-
-    Args:
-        body (list[TakeGenerate] | TakeGenerate):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | list[TakeResponse] | TakeResponse
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: list[TakeGenerate] | TakeGenerate,
-) -> Response[HTTPValidationError | list[TakeResponse] | TakeResponse]:
-    """Generate Take
-
-     Generate a take, an audio file containing an utterance of the given text by the given voice; or
-    several, given a list.
-
-    Args:
-        body (list[TakeGenerate] | TakeGenerate):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | list[TakeResponse] | TakeResponse]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    body: list[TakeGenerate] | TakeGenerate,
-) -> HTTPValidationError | list[TakeResponse] | TakeResponse | None:
-    """Generate Take
-
-     Generate a take, an audio file containing an utterance of the given text by the given voice; or
-    several, given a list.
-
-    Args:
-        body (list[TakeGenerate] | TakeGenerate):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | list[TakeResponse] | TakeResponse
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+    return None

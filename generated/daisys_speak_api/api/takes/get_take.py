@@ -1,22 +1,23 @@
-from http import HTTPStatus
+"""GET /takes/{take_id}: Get Take.
+
+Get information about a specific take.
+"""
+
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.http_validation_error import HTTPValidationError
-from ...models.take_response import TakeResponse
-from ...types import Response
+from ...models import HTTPValidationError, TakeResponse
 
 
-def _get_kwargs(
+def request(
     take_id: str,
 ) -> dict[str, Any]:
+    """The request, as keyword arguments of httpx's ``Client.request`` (its URL relative to the API's)."""
 
     _kwargs: dict[str, Any] = {
-        "method": "get",
+        "method": "GET",
         "url": "/takes/{take_id}".format(
             take_id=quote(str(take_id), safe=""),
         ),
@@ -25,9 +26,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | TakeResponse | None:
+def parse(response: httpx.Response) -> HTTPValidationError | TakeResponse | None:
+    """The answer parsed as the API documents it for its status; None for a status it does not document.
+
+    Raises what ``json`` and the models' ``from_dict`` raise on an answer that is not what it should be.
+    """
     if response.status_code == 200:
         response_200 = TakeResponse.from_dict(response.json())
 
@@ -38,132 +41,4 @@ def _parse_response(
 
         return response_422
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | TakeResponse]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    take_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[HTTPValidationError | TakeResponse]:
-    """Get Take
-
-     Get information about a specific take.
-
-    Args:
-        take_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | TakeResponse]
-    """
-
-    kwargs = _get_kwargs(
-        take_id=take_id,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    take_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> HTTPValidationError | TakeResponse | None:
-    """Get Take
-
-     Get information about a specific take.
-
-    Args:
-        take_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | TakeResponse
-    """
-
-    return sync_detailed(
-        take_id=take_id,
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    take_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[HTTPValidationError | TakeResponse]:
-    """Get Take
-
-     Get information about a specific take.
-
-    Args:
-        take_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | TakeResponse]
-    """
-
-    kwargs = _get_kwargs(
-        take_id=take_id,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    take_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> HTTPValidationError | TakeResponse | None:
-    """Get Take
-
-     Get information about a specific take.
-
-    Args:
-        take_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | TakeResponse
-    """
-
-    return (
-        await asyncio_detailed(
-            take_id=take_id,
-            client=client,
-        )
-    ).parsed
+    return None

@@ -1,24 +1,24 @@
-from http import HTTPStatus
+"""POST /voices/generate: Generate Voice.
+
+Generate a random, novel voice for a given model with desired properties.
+"""
+
 from typing import Any
 
 import httpx
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.http_validation_error import HTTPValidationError
-from ...models.voice_generate import VoiceGenerate
-from ...models.voice_info import VoiceInfo
-from ...types import Response
+from ...models import HTTPValidationError, VoiceGenerate, VoiceInfo
 
 
-def _get_kwargs(
+def request(
     *,
     body: VoiceGenerate,
 ) -> dict[str, Any]:
+    """The request, as keyword arguments of httpx's ``Client.request`` (its URL relative to the API's)."""
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "post",
+        "method": "POST",
         "url": "/voices/generate",
     }
 
@@ -30,9 +30,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | VoiceInfo | None:
+def parse(response: httpx.Response) -> HTTPValidationError | VoiceInfo | None:
+    """The answer parsed as the API documents it for its status; None for a status it does not document.
+
+    Raises what ``json`` and the models' ``from_dict`` raise on an answer that is not what it should be.
+    """
     if response.status_code == 200:
         response_200 = VoiceInfo.from_dict(response.json())
 
@@ -43,132 +45,4 @@ def _parse_response(
 
         return response_422
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | VoiceInfo]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: VoiceGenerate,
-) -> Response[HTTPValidationError | VoiceInfo]:
-    """Generate Voice
-
-     Generate a random, novel voice for a given model with desired properties.
-
-    Args:
-        body (VoiceGenerate): Parameters necessary to generate a voice.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | VoiceInfo]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    body: VoiceGenerate,
-) -> HTTPValidationError | VoiceInfo | None:
-    """Generate Voice
-
-     Generate a random, novel voice for a given model with desired properties.
-
-    Args:
-        body (VoiceGenerate): Parameters necessary to generate a voice.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | VoiceInfo
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: VoiceGenerate,
-) -> Response[HTTPValidationError | VoiceInfo]:
-    """Generate Voice
-
-     Generate a random, novel voice for a given model with desired properties.
-
-    Args:
-        body (VoiceGenerate): Parameters necessary to generate a voice.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | VoiceInfo]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    body: VoiceGenerate,
-) -> HTTPValidationError | VoiceInfo | None:
-    """Generate Voice
-
-     Generate a random, novel voice for a given model with desired properties.
-
-    Args:
-        body (VoiceGenerate): Parameters necessary to generate a voice.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | VoiceInfo
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+    return None

@@ -1,22 +1,23 @@
-from http import HTTPStatus
+"""GET /voices/{voice_id}: Get Voice.
+
+Get information about a voice.
+"""
+
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.http_validation_error import HTTPValidationError
-from ...models.voice_info import VoiceInfo
-from ...types import Response
+from ...models import HTTPValidationError, VoiceInfo
 
 
-def _get_kwargs(
+def request(
     voice_id: str,
 ) -> dict[str, Any]:
+    """The request, as keyword arguments of httpx's ``Client.request`` (its URL relative to the API's)."""
 
     _kwargs: dict[str, Any] = {
-        "method": "get",
+        "method": "GET",
         "url": "/voices/{voice_id}".format(
             voice_id=quote(str(voice_id), safe=""),
         ),
@@ -25,9 +26,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | VoiceInfo | None:
+def parse(response: httpx.Response) -> HTTPValidationError | VoiceInfo | None:
+    """The answer parsed as the API documents it for its status; None for a status it does not document.
+
+    Raises what ``json`` and the models' ``from_dict`` raise on an answer that is not what it should be.
+    """
     if response.status_code == 200:
         response_200 = VoiceInfo.from_dict(response.json())
 
@@ -38,132 +41,4 @@ def _parse_response(
 
         return response_422
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | VoiceInfo]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    voice_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[HTTPValidationError | VoiceInfo]:
-    """Get Voice
-
-     Get information about a voice.
-
-    Args:
-        voice_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | VoiceInfo]
-    """
-
-    kwargs = _get_kwargs(
-        voice_id=voice_id,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    voice_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> HTTPValidationError | VoiceInfo | None:
-    """Get Voice
-
-     Get information about a voice.
-
-    Args:
-        voice_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | VoiceInfo
-    """
-
-    return sync_detailed(
-        voice_id=voice_id,
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    voice_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[HTTPValidationError | VoiceInfo]:
-    """Get Voice
-
-     Get information about a voice.
-
-    Args:
-        voice_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | VoiceInfo]
-    """
-
-    kwargs = _get_kwargs(
-        voice_id=voice_id,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    voice_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> HTTPValidationError | VoiceInfo | None:
-    """Get Voice
-
-     Get information about a voice.
-
-    Args:
-        voice_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | VoiceInfo
-    """
-
-    return (
-        await asyncio_detailed(
-            voice_id=voice_id,
-            client=client,
-        )
-    ).parsed
+    return None

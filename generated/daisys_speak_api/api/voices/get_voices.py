@@ -1,16 +1,17 @@
-from http import HTTPStatus
+"""GET /voices: Get Voices.
+
+Get a list of voices, optionally filtered.
+"""
+
 from typing import Any
 
 import httpx
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.http_validation_error import HTTPValidationError
-from ...models.voice_info import VoiceInfo
-from ...types import UNSET, Response, Unset
+from ...models import HTTPValidationError, VoiceInfo
+from ...types import UNSET, Unset
 
 
-def _get_kwargs(
+def request(
     *,
     voice_id: None | str | Unset = UNSET,
     length: int | None | Unset = UNSET,
@@ -18,6 +19,7 @@ def _get_kwargs(
     older: int | None | Unset = UNSET,
     newer: int | None | Unset = UNSET,
 ) -> dict[str, Any]:
+    """The request, as keyword arguments of httpx's ``Client.request`` (its URL relative to the API's)."""
 
     params: dict[str, Any] = {}
 
@@ -59,7 +61,7 @@ def _get_kwargs(
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
-        "method": "get",
+        "method": "GET",
         "url": "/voices",
         "params": params,
     }
@@ -67,9 +69,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | list[VoiceInfo] | None:
+def parse(response: httpx.Response) -> HTTPValidationError | list[VoiceInfo] | None:
+    """The answer parsed as the API documents it for its status; None for a status it does not document.
+
+    Raises what ``json`` and the models' ``from_dict`` raise on an answer that is not what it should be.
+    """
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -85,180 +89,4 @@ def _parse_response(
 
         return response_422
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | list[VoiceInfo]]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    voice_id: None | str | Unset = UNSET,
-    length: int | None | Unset = UNSET,
-    page: int | None | Unset = UNSET,
-    older: int | None | Unset = UNSET,
-    newer: int | None | Unset = UNSET,
-) -> Response[HTTPValidationError | list[VoiceInfo]]:
-    """Get Voices
-
-     Get a list of voices, optionally filtered.
-
-    Args:
-        voice_id (None | str | Unset):
-        length (int | None | Unset):
-        page (int | None | Unset):
-        older (int | None | Unset):
-        newer (int | None | Unset):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | list[VoiceInfo]]
-    """
-
-    kwargs = _get_kwargs(
-        voice_id=voice_id,
-        length=length,
-        page=page,
-        older=older,
-        newer=newer,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    voice_id: None | str | Unset = UNSET,
-    length: int | None | Unset = UNSET,
-    page: int | None | Unset = UNSET,
-    older: int | None | Unset = UNSET,
-    newer: int | None | Unset = UNSET,
-) -> HTTPValidationError | list[VoiceInfo] | None:
-    """Get Voices
-
-     Get a list of voices, optionally filtered.
-
-    Args:
-        voice_id (None | str | Unset):
-        length (int | None | Unset):
-        page (int | None | Unset):
-        older (int | None | Unset):
-        newer (int | None | Unset):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | list[VoiceInfo]
-    """
-
-    return sync_detailed(
-        client=client,
-        voice_id=voice_id,
-        length=length,
-        page=page,
-        older=older,
-        newer=newer,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    voice_id: None | str | Unset = UNSET,
-    length: int | None | Unset = UNSET,
-    page: int | None | Unset = UNSET,
-    older: int | None | Unset = UNSET,
-    newer: int | None | Unset = UNSET,
-) -> Response[HTTPValidationError | list[VoiceInfo]]:
-    """Get Voices
-
-     Get a list of voices, optionally filtered.
-
-    Args:
-        voice_id (None | str | Unset):
-        length (int | None | Unset):
-        page (int | None | Unset):
-        older (int | None | Unset):
-        newer (int | None | Unset):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HTTPValidationError | list[VoiceInfo]]
-    """
-
-    kwargs = _get_kwargs(
-        voice_id=voice_id,
-        length=length,
-        page=page,
-        older=older,
-        newer=newer,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    voice_id: None | str | Unset = UNSET,
-    length: int | None | Unset = UNSET,
-    page: int | None | Unset = UNSET,
-    older: int | None | Unset = UNSET,
-    newer: int | None | Unset = UNSET,
-) -> HTTPValidationError | list[VoiceInfo] | None:
-    """Get Voices
-
-     Get a list of voices, optionally filtered.
-
-    Args:
-        voice_id (None | str | Unset):
-        length (int | None | Unset):
-        page (int | None | Unset):
-        older (int | None | Unset):
-        newer (int | None | Unset):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HTTPValidationError | list[VoiceInfo]
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            voice_id=voice_id,
-            length=length,
-            page=page,
-            older=older,
-            newer=newer,
-        )
-    ).parsed
+    return None
