@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 from daisys_ext._files import atomic_file, temporary_names
 
 from ._auth import open_client
-from ._exit import Exit, UsageError, exit_code, one_line
+from ._exit import CliError, Exit, UsageError, exit_code, one_line
 from ._files import check_service_format, safe_name, seconds, slug, take_seconds
-from ._resources import VoiceCache, choose_voice
+from ._resources import choose_voice, find_voice
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from daisys_ext import Client, TakeResponse
+    from daisys_ext import Client, TakeResponse, VoiceInfo
 
     from ._auth import TokenStore
     from ._ui import Ui
@@ -250,7 +250,9 @@ def _generate(
 ) -> None:  # fmt: skip
     from daisys_ext import DaisysConnectionError, DaisysNotFoundError
 
-    voices = VoiceCache(client, choose_voice(client, args.voice or os.environ.get("DAISYS_VOICE") or None, ui))
+    default = choose_voice(client, args.voice or os.environ.get("DAISYS_VOICE") or None, ui)
+    voices: dict[str | None, VoiceInfo | Exception] = {None: default}  # by what the lines call them, looked up once
+    looking = threading.Lock()
     asking = threading.Condition()  # guards `stopping` and `in_flight`: Ctrl-C waits for the requests sent
     stopping, in_flight = False, 0
 
@@ -269,8 +271,20 @@ def _generate(
                 in_flight -= 1
                 asking.notify_all()
 
+    def voice_of(wanted: str | None) -> VoiceInfo:
+        with looking:
+            if wanted not in voices:
+                try:
+                    voices[wanted] = find_voice(client, wanted or "")
+                except CliError as exc:
+                    voices[wanted] = exc
+            found = voices[wanted]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
     def one(item: Item, path: Path) -> tuple[TakeResponse, bool]:
-        voice = voices.get(item.voice)
+        voice = voice_of(item.voice)
         what = key(voice.voice_id, item.text)
         take_id = None
         noted, earlier = journal.takes.get(path.name, ("", None))

@@ -111,14 +111,10 @@ def unused_path(stem: str, suffix: str) -> Path:
 
 def human_size(size: int) -> str:
     """Bytes as people read them: 980 B, 207.4 kB, 3.1 MB (decimal units)."""
-    if size < 1000:
-        return f"{size} B"
-    value = float(size)
-    for unit in ("kB", "MB"):
-        value /= 1000
-        if value < 1000:
-            return f"{value:.1f} {unit}"
-    return f"{value / 1000:.1f} GB"
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
 
 
 def seconds(value: float) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import threading
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
@@ -87,27 +86,6 @@ def choose_voice(client: Client, wanted: str | None, ui: Ui) -> VoiceInfo:
     raise NotFoundError(
         "This account has no ready voice: make one with `daisys voice create NAME --model MODEL --gender GENDER`."
     )
-
-
-class VoiceCache:
-    """Voices by what a batch's lines call them, each looked up once (shared by the batch's threads)."""
-
-    def __init__(self, client: Client, default: VoiceInfo) -> None:
-        self._client = client
-        self._found: dict[str | None, VoiceInfo | Exception] = {None: default, "": default}
-        self._lock = threading.Lock()
-
-    def get(self, wanted: str | None) -> VoiceInfo:
-        with self._lock:
-            if wanted not in self._found:
-                try:
-                    self._found[wanted] = find_voice(self._client, wanted or "")
-                except CliError as exc:
-                    self._found[wanted] = exc
-            found = self._found[wanted]
-        if isinstance(found, Exception):
-            raise found
-        return found
 
 
 # -- the commands ----------------------------------------------------------------------------------------------------
