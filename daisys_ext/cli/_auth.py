@@ -81,8 +81,10 @@ def _cli_errors() -> Iterator[None]:
 
 
 def auth_service() -> str:
-    """The auth service's URL as the client finds it: DAISYS_AUTH_URL, else DAISYS_API_URL, else the default."""
-    return (_env("DAISYS_AUTH_URL") or _env("DAISYS_API_URL") or "https://api.daisys.ai").rstrip("/")
+    """The auth service's URL as the client finds it (DAISYS_AUTH_URL, else DAISYS_API_URL, else the default)."""
+    from .._config import ClientConfig
+
+    return ClientConfig.resolve().auth_url
 
 
 def _env(name: str) -> str | None:
