@@ -108,6 +108,22 @@ class SayResult:
     takes: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # the service's own (`sample_rate`, its URL, ...)
 
+    @classmethod
+    def of(
+        cls, service: str, request: SayRequest, meter: Meter, duration: float | None, voice: dict[str, Any], **more: Any
+    ) -> SayResult:
+        """What ``service`` spoke for ``request``, as ``meter`` saw it written."""
+        size = meter.size(request.output)
+        return cls(
+            service=service,
+            file=request.output,
+            format=request.format,
+            bytes=size,
+            duration_s=duration,
+            voice=voice,
+            **more,
+        )
+
     def as_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         for name in ("duration_s", "first_audio_s"):
@@ -241,7 +257,7 @@ def _over_rest(client: Client, voice: VoiceInfo, request: SayRequest, ui: Ui) ->
     with ui.status(f"Asking for a take with {voice.name}…") as status:
         take = client.generate_take(voice.voice_id, text, wait=False, **_take_options(request))
         take, meter = download(client, take, request.format, request.output, status)
-    return _result(request, voice, meter, [take], take_seconds(take))
+    return SayResult.of("daisys", request, meter, take_seconds(take), voice.model_dump(), takes=[take.model_dump()])
 
 
 def _over_websocket(client: Client, voice: VoiceInfo, request: SayRequest, ui: Ui) -> SayResult:
@@ -255,22 +271,14 @@ def _over_websocket(client: Client, voice: VoiceInfo, request: SayRequest, ui: U
         return takes
 
     takes, meter = speak_into(request, ui, voice.name, stream)  # time to first audio counts the connection too
-    first, subtitles = meter.first_audio, request.subtitles
-    return _result(request, voice, meter, takes, meter.audio_seconds, first_audio_s=first, subtitles=subtitles)
-
-
-def _result(
-    request: SayRequest, voice: VoiceInfo, meter: Meter, takes: list[TakeResponse], duration: float | None, **more: Any
-) -> SayResult:
-    dumped = [take.model_dump() for take in takes]
-    size, fmt = meter.size(request.output), request.format
-    return SayResult(
-        service="daisys",
-        file=request.output,
-        format=fmt,
-        bytes=size,
-        duration_s=duration,
-        voice=voice.model_dump(),
+    dumped, first = [take.model_dump() for take in takes], meter.first_audio
+    return SayResult.of(
+        "daisys",
+        request,
+        meter,
+        meter.audio_seconds,
+        voice.model_dump(),
         takes=dumped,
-        **more,
+        first_audio_s=first,
+        subtitles=request.subtitles,
     )

@@ -25,18 +25,10 @@ NEUPHONIC_KEY = "NEUPHONIC_API_KEY"
 LISTED = 10  # Vivoka voice ids named in a note or an error, at most
 
 
-def _result(request: SayRequest, service: str, spoken: Spoken, meter: Meter, **extra: Any) -> SayResult:
+def _result(request: SayRequest, service: str, spoken: Spoken, meter: Meter, voice: Any, **url: str) -> SayResult:
     """What was spoken; ``first_audio_s`` counts to the first audio, not the WAV header (written before any)."""
-    return SayResult(
-        service=service,
-        file=request.output,
-        format="wav",
-        bytes=meter.size(request.output),
-        duration_s=spoken.duration,
-        first_audio_s=meter.first_audio,
-        voice=extra.pop("voice"),
-        extra={"sample_rate": spoken.sample_rate, "pcm_bytes": spoken.pcm_bytes, **extra},
-    )
+    extra = {"sample_rate": spoken.sample_rate, "pcm_bytes": spoken.pcm_bytes, **url}
+    return SayResult.of(service, request, meter, spoken.duration, voice, first_audio_s=meter.first_audio, extra=extra)
 
 
 def vivoka(request: SayRequest, ui: Ui) -> SayResult:
