@@ -7,6 +7,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed-stamp
+# The agent frameworks (Pipecat, LiveKit Agents) are heavy (~1 GB with numba and onnxruntime): they get a
+# virtual environment of their own, so the core dev install stays small. `make test` runs their tests there.
+AVENV  := .venv-agents
+ABIN   := $(abspath $(AVENV))/bin
+ASTAMP := $(AVENV)/.installed-stamp
 PKG    := generated/daisys_speak_api
 GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path openapi.json --meta none \
           --config generator/config.yaml --custom-template-path generator/templates \
@@ -14,7 +19,7 @@ GEN     = PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path open
 
 .PHONY: setup redis-server test lint docs regen unasync check-generated fetch-spec demo clean record record-live soak bench
 
-setup: $(STAMP)
+setup: $(STAMP) $(ASTAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (the generated client uses StrEnum); set PYTHON=python3.11")'
@@ -23,8 +28,17 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install $(PIP_QUIET) -e '.[dev,docs]'
 	@touch $@
 
+$(ASTAMP): pyproject.toml
+	@$(PYTHON) -m venv $(AVENV)
+	@$(ABIN)/python -m pip install $(PIP_QUIET) --upgrade pip
+	@$(ABIN)/python -m pip install $(PIP_QUIET) -e '.[test,pipecat,livekit]' 'mypy>=1.11'
+	@touch $@
+
+# The main suite in .venv (tests/integrations/agents is left out there: its frameworks live in .venv-agents),
+# then the agent frameworks' tests in .venv-agents (DAISYS_AGENTS=1: a missing framework is an error there).
 test: setup redis-server
 	$(BIN)/python -m pytest
+	DAISYS_AGENTS=1 $(ABIN)/python -m pytest tests/integrations/agents
 
 # The real Redis the fleet tests start on a free port (tests/fleet): Debian's redis-server, installed where missing.
 redis-server:
@@ -38,13 +52,16 @@ redis-server:
 
 # The documentation site (docs/, mkdocs.yml) into site/: every public name must have a docstring, and
 # --strict fails on any broken link or reference (not with --quiet, which hides the warnings it counts).
-docs: setup
+docs: $(STAMP)
 	$(BIN)/python scripts/check_docstrings.py
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
+# daisys_ext/integrations is checked twice: in .venv (the frameworks absent, as a core install sees it) and in
+# .venv-agents against the frameworks' own types.
 lint: setup
 	$(BIN)/ruff check daisys_ext tests scripts examples
 	$(BIN)/mypy --strict daisys_ext
+	$(ABIN)/mypy --strict daisys_ext/integrations
 
 # Rewrites generated/ from openapi.json; running it twice gives byte-identical output.
 regen: setup
@@ -72,7 +89,7 @@ check-generated: setup
 fetch-spec: setup
 	$(BIN)/python scripts/fetch_spec.py
 
-demo: setup
+demo: $(STAMP)
 	@$(BIN)/python -m daisys_ext.demo
 
 # Both clients shared by 8 threads / 8 tasks against a faulty emulator for SOAK_S seconds (default 60); prints figures.
@@ -84,7 +101,7 @@ soak: setup redis-server
 # see BENCHMARKS.md), then memory while audio moves and the frame decoders alone. About 11 minutes; `make bench BENCH_ARGS=--quick` in about two;
 # `BENCH_ARGS='--only cpu'` runs section 4 alone (CPU per call, and where it goes).
 bench: setup
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(ABIN)/python scripts/bench.py $(BENCH_ARGS)
 	$(BIN)/python scripts/bench_memory.py
 	$(BIN)/python scripts/bench_frames.py
 
@@ -106,4 +123,4 @@ record-live: setup
 	$(BIN)/python -m pytest -q $(CASSETTES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis site
+	rm -rf $(VENV) $(AVENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis site

@@ -1,11 +1,7 @@
-"""The ``daisys`` command: speech from a shell with the Daisys Speak API.
+"""The ``daisys`` command: speech from a shell with the Daisys Speak API (``daisys --help`` lists its commands).
 
-``daisys say``, ``models``, ``voices``, ``takes``, ``voice create|delete``, ``take
-audio|delete``, ``batch``, ``login``, ``logout`` and ``emulator``; ``daisys --help`` says
-more. Installed as a console script (``[project.scripts]``), or run as
-``python -m daisys_ext.cli``. Nothing imports this package but its entry points, so
-``import daisys_ext`` is unaffected; the terminal library (``rich``, the ``cli`` extra) is
-imported only when progress or a table is shown, and the command works without it.
+A console script (``[project.scripts]``), or ``python -m daisys_ext.cli``. Only its entry points
+import it, so ``import daisys_ext`` is unaffected; ``rich`` (the ``cli`` extra) is optional.
 """
 
 from __future__ import annotations

@@ -16,11 +16,6 @@ from ._ui import Ui
 FORWARDED = ("email", "password", "take_seconds", "token_ttl", "latency", "fail_rate", "seed", "port")
 
 
-def environment(api_url: str, email: str, password: str) -> dict[str, str]:
-    """The variables that point the CLI and the library at the emulator."""
-    return {"DAISYS_API_URL": api_url, "DAISYS_AUTH_URL": api_url, "DAISYS_EMAIL": email, "DAISYS_PASSWORD": password}
-
-
 def run(args: argparse.Namespace, ui: Ui, store: object = None) -> int:
     try:
         from daisys_ext.testing import Emulator
@@ -28,12 +23,8 @@ def run(args: argparse.Namespace, ui: Ui, store: object = None) -> int:
         from daisys_ext.testing._audio import available_formats
     except ImportError as exc:
         raise UsageError(f"the emulator needs its extra: pip install 'daisys-ext[emulator]' ({exc})") from None
-    argv: list[str] = []
-    for name in FORWARDED:
-        value = getattr(args, name)
-        if value is not None:
-            argv += [f"--{name.replace('_', '-')}", str(value)]
-    options = parse_args(argv)
+    given = [(name, getattr(args, name)) for name in FORWARDED if getattr(args, name) is not None]
+    options = parse_args([arg for name, value in given for arg in (f"--{name.replace('_', '-')}", str(value))])
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     formats = available_formats()
@@ -43,13 +34,10 @@ def run(args: argparse.Namespace, ui: Ui, store: object = None) -> int:
         else "It gives WAV audio only: mp3, flac, m4a and webm need PyAV (pip install 'daisys-ext[emulator]')."
     )
     with Emulator(**vars(options)) as emulator:
-        env = environment(emulator.api_url, emulator.email, emulator.password)
-        if args.json:
-            urls = {"api_url": emulator.api_url, "storage_url": emulator.storage_url, "worker_url": emulator.worker_url}
-            ui.json({"env": env, **urls, "formats": list(formats)})
-        else:
-            for name, value in env.items():
-                ui.print(f"export {name}={value}")
+        env = {"DAISYS_API_URL": emulator.api_url, "DAISYS_AUTH_URL": emulator.api_url}  # where CLI and library go
+        env.update(DAISYS_EMAIL=emulator.email, DAISYS_PASSWORD=emulator.password)
+        urls = {"api_url": emulator.api_url, "storage_url": emulator.storage_url, "worker_url": emulator.worker_url}
+        ui.result({"env": env, **urls, "formats": list(formats)}, "\n".join(f"export {n}={v}" for n, v in env.items()))
         ui.note(
             f"Daisys emulator running at {emulator.api_url} (storage {emulator.storage_url}, "
             f"worker {emulator.worker_url}). {gives}\nRun the export lines above in another shell to point `daisys` "

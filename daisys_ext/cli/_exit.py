@@ -31,23 +31,23 @@ exit codes:
 class CliError(Exception):
     """An error the CLI itself raises: a one-line message and the exit code it means."""
 
-    def __init__(self, message: str, code: Exit = Exit.FAILURE) -> None:
+    code = Exit.FAILURE
+
+    def __init__(self, message: str, code: Exit | None = None) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = code or self.code
 
 
 class UsageError(CliError):
     """A command line that cannot be carried out as given (exit 2)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, Exit.USAGE)
+    code = Exit.USAGE
 
 
 class NotFoundError(CliError):
     """No such voice, take or model (exit 4)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, Exit.NOT_FOUND)
+    code = Exit.NOT_FOUND
 
 
 AUTH_HINT = "run `daisys login`, or set DAISYS_EMAIL and DAISYS_PASSWORD"
@@ -55,42 +55,21 @@ AUTH_HINT = "run `daisys login`, or set DAISYS_EMAIL and DAISYS_PASSWORD"
 
 def exit_code(exc: BaseException) -> Exit:
     """The exit code for an error: the library's typed errors by what happened, anything unknown 1."""
-    from daisys_ext import (
-        DaisysConnectionError,
-        DaisysCredentialsError,
-        DaisysHTTPError,
-        DaisysInputError,
-        DaisysNotFoundError,
-        DaisysRateLimitError,
-        DaisysResponseError,
-        DaisysServerError,
-        DaisysTimeoutError,
-        DaisysValidationError,
-        DaisysWebsocketConnectError,
-        DaisysWebsocketStreamError,
-    )
+    import daisys_ext as d
 
     if isinstance(exc, CliError):
         return exc.code
     if isinstance(exc, KeyboardInterrupt):
         return Exit.INTERRUPTED
     # DaisysAuthenticationError is a DaisysCredentialsError too (and an HTTP error: checked first).
-    if isinstance(exc, DaisysCredentialsError) or (isinstance(exc, DaisysHTTPError) and exc.status_code == 403):
+    if isinstance(exc, d.DaisysCredentialsError) or (isinstance(exc, d.DaisysHTTPError) and exc.status_code == 403):
         return Exit.AUTH
-    if isinstance(exc, DaisysNotFoundError):
+    if isinstance(exc, d.DaisysNotFoundError):
         return Exit.NOT_FOUND
-    if isinstance(exc, DaisysInputError | DaisysValidationError):
+    if isinstance(exc, d.DaisysInputError | d.DaisysValidationError):
         return Exit.USAGE
-    service = (
-        DaisysServerError,
-        DaisysRateLimitError,
-        DaisysConnectionError,
-        DaisysTimeoutError,
-        DaisysResponseError,
-        DaisysWebsocketConnectError,
-        DaisysWebsocketStreamError,
-    )
-    if isinstance(exc, service):
+    service = d.DaisysServerError | d.DaisysRateLimitError | d.DaisysConnectionError | d.DaisysTimeoutError
+    if isinstance(exc, service | d.DaisysResponseError | d.DaisysWebsocketConnectError | d.DaisysWebsocketStreamError):
         return Exit.SERVICE
     return Exit.FAILURE
 

@@ -7,7 +7,7 @@ import re
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -17,6 +17,8 @@ from ._exit import UsageError
 
 if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse
+
+    from ._ui import Status
 
 
 FORMATS = ("wav", "mp3", "flac", "m4a", "webm")
@@ -55,8 +57,10 @@ def check_service_format(client: Client, fmt: str, origin: str) -> None:
         )
 
 
-def refuse_terminal(output: str | None) -> None:
-    """``-o -`` on a terminal would print binary audio on the screen: a usage error with what to do instead."""
+def refuse_stdout(output: str | None, json: bool) -> None:
+    """``-o -`` with ``--json``, or on a terminal (binary audio on the screen): a usage error saying what to do."""
+    if output == "-" and json:
+        raise UsageError("-o - writes the audio to standard output, where --json would go too; choose one")
     if output == "-" and sys.stdout.isatty():
         raise UsageError("-o - writes binary audio, and standard output is a terminal: give -o FILE, or pipe it")
 
@@ -107,14 +111,10 @@ def unused_path(stem: str, suffix: str) -> Path:
 
 def human_size(size: int) -> str:
     """Bytes as people read them: 980 B, 207.4 kB, 3.1 MB (decimal units)."""
-    if size < 1000:
-        return f"{size} B"
-    value = float(size)
-    for unit in ("kB", "MB"):
-        value /= 1000
-        if value < 1000:
-            return f"{value:.1f} {unit}"
-    return f"{value / 1000:.1f} GB"
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
 
 
 def seconds(value: float) -> str:
@@ -136,20 +136,21 @@ def written(output: str | None, size: int | None, duration: float | None, first_
 
 
 class Meter:
-    """A binary file that passes writes on and notes them: when the first came, how many bytes, the WAV's rate."""
+    """A binary file that passes writes on and notes them: how many bytes, the WAV's rate, when its first audio came.
 
-    def __init__(self, out: BinaryIO, on_write: Callable[[Meter], None] | None = None, started: float = 0.0) -> None:
-        self._out = out
-        self._on_write = on_write
-        self.started = started or time.monotonic()
-        self.first_write: float | None = None
+    With a ``status``, it shows ``label``, the time to the first audio and the seconds so far as audio arrives.
+    """
+
+    def __init__(self, out: BinaryIO, status: Status | None = None, label: str = "") -> None:
+        self._out, self._status, self._label = out, status, label
+        self.started = time.monotonic()
+        self.first_audio: float | None = None  # seconds from the start to the first audio after the WAV's header
         self.bytes = self.byte_rate = self.data_offset = 0
         self._header = b""
 
     def write(self, data: bytes | memoryview) -> int:
         written = self._out.write(data)
-        if self.first_write is None:
-            self.first_write = time.monotonic() - self.started
+        self.bytes += len(data)
         if not self.byte_rate and len(self._header) < 4096:
             from daisys_ext.audio import WavError, parse_wav_header
 
@@ -157,15 +158,21 @@ class Meter:
             with contextlib.suppress(WavError):
                 wav = parse_wav_header(self._header)
                 self.byte_rate, self.data_offset = wav.byte_rate, wav.data_offset
-        self.bytes += len(data)
-        if self._on_write is not None:
-            self._on_write(self)
+        if self.first_audio is None and self.byte_rate and self.bytes > self.data_offset:
+            self.first_audio = time.monotonic() - self.started
+        if self._status is not None and self.first_audio is not None:
+            so_far = f"first audio after {self.first_audio:.2f} s, {self.audio_seconds:.1f} s so far"
+            self._status.update(f"{self._label}: {so_far}")
         return written
 
     @property
     def audio_seconds(self) -> float:
         """Seconds of audio written so far (a WAV's)."""
         return max(0, self.bytes - self.data_offset) / self.byte_rate if self.byte_rate else 0.0
+
+    def size(self, output: str | None) -> int:
+        """The size of what was written: the file's (a WAV's header is patched in place), else the bytes counted."""
+        return self.bytes if output in (None, "-") else Path(output).stat().st_size
 
     def __getattr__(self, name: str) -> Any:  # seek, tell, flush, ...: the file's own (a WAV's header is patched)
         return getattr(self._out, name)

@@ -9,10 +9,10 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ._exit import Exit, UsageError, exit_code, one_line
+from ._exit import Exit, exit_code, one_line
 
 if TYPE_CHECKING:
-    from ._store import TokenStore
+    from ._auth import TokenStore
     from ._ui import Ui
 
 Handler = Callable[[argparse.Namespace, "Ui", "TokenStore"], int]
@@ -33,10 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return Exit.USAGE
-    from ._store import TokenStore
+    from ._auth import TokenStore
     from ._ui import Ui
 
-    ui = Ui(quiet=bool(getattr(args, "quiet", False)))
+    ui = Ui(quiet=bool(getattr(args, "quiet", False)), as_json=bool(getattr(args, "json", False)))
     try:
         return handler(args)(args, ui, TokenStore())
     except KeyboardInterrupt:
@@ -63,11 +63,6 @@ def handler(args: argparse.Namespace) -> Handler:
 
         return run(args, ui, store)
 
-    def login(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
-        if args.password_stdin and not (args.email or os.environ.get("DAISYS_EMAIL")):  # stdin holds the password
-            raise UsageError("--password-stdin reads only the password: give the email with --email or $DAISYS_EMAIL")
-        return _auth.login(args, ui, store)
-
     handlers: dict[str, Handler] = {
         "say": _say.run,
         "models": _resources.models,
@@ -78,7 +73,7 @@ def handler(args: argparse.Namespace) -> Handler:
         "take audio": _resources.take_audio,
         "take delete": _resources.take_delete,
         "batch": batch,
-        "login": login,
+        "login": _auth.login,
         "logout": _auth.logout,
         "emulator": _emulator.run,
     }

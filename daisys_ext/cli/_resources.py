@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import threading
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from ._auth import open_client
 from ._exit import CliError, Exit, NotFoundError, UsageError
 from ._files import (
     Meter,
     audio_format,
     audio_target,
     check_service_format,
-    refuse_terminal,
+    refuse_stdout,
     status_words,
     take_seconds,
     written,
 )
-from ._session import open_client
 
 if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse, VoiceInfo
 
-    from ._store import TokenStore
-    from ._ui import Ui
+    from ._auth import TokenStore
+    from ._ui import Status, Ui
 
 MAX_TAKE_PAGES = 10  # of takes, looking for --length of them with --status
 VOICE_PAGE, MAX_VOICE_PAGES = 100, 20  # 2000 voices: beyond that, give the id
@@ -89,58 +88,36 @@ def choose_voice(client: Client, wanted: str | None, ui: Ui) -> VoiceInfo:
     )
 
 
-class VoiceCache:
-    """Voices by what a batch's lines call them, each looked up once (shared by the batch's threads)."""
-
-    def __init__(self, client: Client, default: VoiceInfo) -> None:
-        self._client = client
-        self._found: dict[str | None, VoiceInfo | Exception] = {None: default, "": default}
-        self._lock = threading.Lock()
-
-    def get(self, wanted: str | None) -> VoiceInfo:
-        with self._lock:
-            if wanted not in self._found:
-                try:
-                    self._found[wanted] = find_voice(self._client, wanted or "")
-                except CliError as exc:
-                    self._found[wanted] = exc
-            found = self._found[wanted]
-        if isinstance(found, Exception):
-            raise found
-        return found
-
-
 # -- the commands ----------------------------------------------------------------------------------------------------
+
+
+def _listing(ui: Ui, found: list[Any], columns: list[str], rows: list[list[str]], empty: str) -> int:
+    if ui.as_json:
+        ui.json([item.model_dump() for item in found])
+    else:
+        ui.table(columns, rows, empty)
+    return Exit.OK
+
+
+def _names(values: Any) -> str:
+    flat = [v for value in values or () for v in (value if isinstance(value, list) else [value])]
+    return ", ".join(dict.fromkeys(f"{v}" for v in flat))
 
 
 def models(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         found = client.get_models()
-    if args.json:
-        ui.json([model.model_dump() for model in found])
-        return Exit.OK
-
-    def names(values: Any) -> str:
-        flat = [v for value in values or () for v in (value if isinstance(value, list) else [value])]
-        return ", ".join(dict.fromkeys(f"{v}" for v in flat))
-
-    rows = [
-        [m.name, m.displayname, names(m.languages), names(m.genders), names(m.styles), names(m.prosody_types)]
-        for m in found
-    ]
-    ui.table(["NAME", "DISPLAY NAME", "LANGUAGES", "GENDERS", "STYLES", "PROSODY"], rows, "No models.")
-    return Exit.OK
+    columns = ["NAME", "DISPLAY NAME", "LANGUAGES", "GENDERS", "STYLES", "PROSODY"]
+    rows = [[m.name, m.displayname, *map(_names, (m.languages, m.genders, m.styles, m.prosody_types))] for m in found]
+    return _listing(ui, found, columns, rows, "No models.")
 
 
 def voices(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         found = client.get_voices(length=args.length)
-    if args.json:
-        ui.json([voice.model_dump() for voice in found])
-        return Exit.OK
+    columns = ["ID", "NAME", "MODEL", "GENDER", "STATUS", "CREATED"]
     rows = [[v.voice_id, v.name, v.model, f"{v.gender}", v.status.value, _when(v.timestamp_ms)] for v in found]
-    ui.table(["ID", "NAME", "MODEL", "GENDER", "STATUS", "CREATED"], rows, "No voices yet: `daisys voice create`.")
-    return Exit.OK
+    return _listing(ui, found, columns, rows, "No voices yet: `daisys voice create`.")
 
 
 def takes(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
@@ -153,19 +130,12 @@ def takes(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
                 break
         found = found[: args.length]
         names = {v.voice_id: v.name for v in client.get_voices()} if found and not args.json else {}
-    if args.json:
-        ui.json([take.model_dump() for take in found])
-        return Exit.OK
-
-    def length(take: TakeResponse) -> str:
-        return "" if (value := take_seconds(take)) is None else f"{value:.1f} s"
-
+    lengths = ["" if (s := take_seconds(t)) is None else f"{s:.1f} s" for t in found]
     rows = [
-        [t.take_id, t.status.value, names.get(t.voice_id, t.voice_id), length(t), _when(t.timestamp_ms), _short(t.text)]
-        for t in found
+        [t.take_id, t.status.value, names.get(t.voice_id, t.voice_id), length, _when(t.timestamp_ms), _short(t.text)]
+        for t, length in zip(found, lengths, strict=True)
     ]
-    ui.table(["ID", "STATUS", "VOICE", "LENGTH", "CREATED", "TEXT"], rows, "No takes.")
-    return Exit.OK
+    return _listing(ui, found, ["ID", "STATUS", "VOICE", "LENGTH", "CREATED", "TEXT"], rows, "No takes.")
 
 
 def voice_create(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
@@ -179,10 +149,7 @@ def voice_create(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
 
         show([voice])
         voice = client.wait_for_voices(voice.voice_id, callback=show)
-    if args.json:
-        ui.json(voice.model_dump())
-    else:
-        ui.print(f"Created voice {voice.name} ({voice.voice_id}), {voice.model}, {voice.gender}.")
+    ui.result(voice.model_dump(), f"Created voice {voice.name} ({voice.voice_id}), {voice.model}, {voice.gender}.")
     return Exit.OK
 
 
@@ -190,10 +157,7 @@ def voice_delete(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         voice = find_voice(client, args.voice, ready=False)  # none: exit 4, several: exit 2, before deleting anything
         client.delete_voice(voice.voice_id)
-    if args.json:
-        ui.json({"deleted": True, "voice": voice.model_dump()})
-    else:
-        ui.print(f"Deleted voice {voice.name} ({voice.voice_id}).")
+    ui.result({"deleted": True, "voice": voice.model_dump()}, f"Deleted voice {voice.name} ({voice.voice_id}).")
     return Exit.OK
 
 
@@ -201,32 +165,17 @@ def take_delete(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     with open_client(store) as client:
         take = client.get_take(args.take_id)  # 404: exit 4, before deleting anything
         client.delete_take(take.take_id)
-    if args.json:
-        ui.json({"deleted": True, "take": take.model_dump()})
-    else:
-        ui.print(f"Deleted take {take.take_id} ({_short(take.text, 32)!r}).")
+    ui.result({"deleted": True, "take": take.model_dump()}, f"Deleted take {take.take_id} ({_short(take.text, 32)!r}).")
     return Exit.OK
 
 
 def take_audio(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     fmt, origin = audio_format(args.output, args.format)
     output = args.output or f"{args.take_id}.{fmt}"
-    if output == "-" and args.json:
-        raise UsageError("-o - writes the audio to standard output, where --json would go too; choose one")
-    refuse_terminal(output)
+    refuse_stdout(output, args.json)
     with open_client(store) as client, ui.status(f"Take {args.take_id}…") as status:
         check_service_format(client, fmt, origin)
-        take = client.get_take(args.take_id)  # 404: exit 4
-        if not take.status.done():
-
-            def show(takes: list[TakeResponse]) -> None:
-                status.update(f"Take {take.take_id}: {status_words(takes[0].status)}")
-
-            take = client.wait_for_takes(take.take_id, callback=show)
-        status.update(f"Take {take.take_id}: downloading the {fmt}…")
-        with audio_target(output) as target:
-            meter = Meter(target)
-            client.get_take_audio(take.take_id, file=cast(BinaryIO, meter), format=fmt)
+        take, meter = download(client, client.get_take(args.take_id), fmt, output, status)  # 404: exit 4
     duration = take_seconds(take)
     if args.json:
         ui.json(
@@ -235,3 +184,21 @@ def take_audio(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     else:
         (ui.note if output == "-" else ui.print)(written(output, meter.bytes, duration) + ".")
     return Exit.OK
+
+
+def download(
+    client: Client, take: TakeResponse, fmt: str, output: str | None, status: Status
+) -> tuple[TakeResponse, Meter]:
+    """``take`` once it is done (its status shown meanwhile), and its audio written where ``output`` says."""
+
+    def show(takes: list[TakeResponse]) -> None:
+        status.update(f"Take {take.take_id}: {status_words(takes[0].status)}")
+
+    if not take.status.done():
+        show([take])
+        take = client.wait_for_takes(take.take_id, callback=show)
+    status.update(f"Take {take.take_id}: downloading the {fmt}…")
+    with audio_target(output) as target:
+        meter = Meter(target)
+        client.get_take_audio(take.take_id, file=cast(BinaryIO, meter), format=fmt)
+    return take, meter

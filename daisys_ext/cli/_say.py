@@ -1,31 +1,50 @@
 """``daisys say``: text to speech into a file, standard output or the speakers, by the service ``--service`` names.
 
-A service is a function ``(SayRequest, ...) -> SayResult`` that `speak` calls: Daisys
-(`_say_daisys`), Vivoka and Neuphonic (`_say_peers`). It refuses what it cannot honour with a
-`UsageError` (`refuse` does it for the common options) before it connects. Options of one
-service only (``--vivoka-url``, ``--region``, ...) are named in `_parser.SERVICE_OPTIONS`; the
-chosen service finds them in `SayRequest.options`, and another service's is a usage error.
+The command line is checked first (`SayRequest`: every usage error before anything connects),
+then `speak` hands it to the service. Daisys speaks here: a TEXT argument is one take over
+REST, its status shown, then downloaded in the format asked for; text from a file or a pipe,
+``--stream``, ``--play`` and ``--subtitles`` go over a websocket (``speak_stream``), each
+sentence sent as soon as it is read and the WAV written as its audio arrives. Vivoka and
+Neuphonic speak in `_say_peers`, and refuse what they cannot honour (`refuse`). Options of
+one service only are in `_parser.SERVICE_OPTIONS`; another service's is a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
+from ._auth import TokenStore, open_client
 from ._exit import CliError, Exit, UsageError
-from ._files import audio_format, refuse_terminal, slug, unused_path, written
-from ._parser import SERVICE_OPTIONS, option_dest
+from ._files import (
+    Meter,
+    audio_format,
+    audio_target,
+    check_service_format,
+    refuse_stdout,
+    slug,
+    take_seconds,
+    unused_path,
+    written,
+)
+from ._parser import PROSODY_MODELS, SERVICE_OPTIONS
+from ._resources import choose_voice, download
 
 if TYPE_CHECKING:
-    from ._store import TokenStore
+    from daisys_ext import Client, TakeResponse, VoiceInfo
+
     from ._ui import Ui
+
+T = TypeVar("T")
+SENTENCE_TIMEOUT = 120.0  # seconds for each sentence's audio over the websocket
 
 
 @dataclass(frozen=True)
@@ -33,12 +52,7 @@ class TextSource:
     """The text to speak: the TEXT argument, or a file (``-``: standard input) read line by line as it comes."""
 
     text: str | None = None
-    path: str | None = None
-
-    @property
-    def streamed(self) -> bool:
-        """Whether the text comes from a file or a pipe (and can be spoken before it is all read)."""
-        return self.path is not None
+    path: str | None = None  # when set, the text can be spoken before it is all read
 
     @property
     def name(self) -> str:
@@ -79,60 +93,42 @@ class SayRequest:
     options: dict[str, Any] = field(default_factory=dict)  # the service's own options given (`SERVICE_OPTIONS`)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SayResult:
-    """What was spoken: the file, its size and duration, the voice and the takes (as the API shows them)."""
+    """What was spoken (``--json`` in this order): the file, its size and duration, the voice and the takes."""
 
+    service: str
     file: str | None
     format: str
     bytes: int
     duration_s: float | None
-    voice: dict[str, Any]
-    takes: list[dict[str, Any]]
-    service: str
     first_audio_s: float | None = None
     subtitles: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    voice: dict[str, Any]
+    takes: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # the service's own (`sample_rate`, its URL, ...)
 
-    def as_json(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in ("service", "file", "format", "bytes", "duration_s")}
-        data.update(first_audio_s=self.first_audio_s, subtitles=self.subtitles, voice=self.voice, takes=self.takes)
-        for name in ("duration_s", "first_audio_s"):
-            data[name] = None if data[name] is None else round(data[name], 3)
-        return {**data, **self.extra}
-
-
-def refuse(request: SayRequest, service: str, *, voice: bool = False, language: bool = False) -> None:
-    """A `UsageError` for what a WAV-only ``service`` cannot honour: prosody, style, subtitles, and as told.
-
-    ``voice`` and ``language``: whether the service takes ``--voice`` and ``--language``.
-    """
-    flags = (
-        ("--prosody", request.prosody),
-        ("--style", request.style),
-        ("--subtitles", request.subtitles),
-        ("--voice", request.voice and not voice),
-        ("--language", request.language and not language),
-    )
-    if given := [flag for flag, on in flags if on]:
-        them = "it" if len(given) == 1 else "them"
-        raise UsageError(f"--service {service} cannot honour {', '.join(given)}: leave {them} out")
-    if request.format != "wav":
-        raise UsageError(
-            f"--service {service} gives WAV audio, not {request.format} ({request.origin}):"
-            " use --format wav (or an -o name ending in .wav)"
+    @classmethod
+    def of(
+        cls, service: str, request: SayRequest, meter: Meter, duration: float | None, voice: dict[str, Any], **more: Any
+    ) -> SayResult:
+        """What ``service`` spoke for ``request``, as ``meter`` saw it written."""
+        size = meter.size(request.output)
+        return cls(
+            service=service,
+            file=request.output,
+            format=request.format,
+            bytes=size,
+            duration_s=duration,
+            voice=voice,
+            **more,
         )
 
-
-def speak(service: str, request: SayRequest, ui: Ui, store: TokenStore) -> SayResult:
-    """``request`` spoken by ``service`` (one of `_parser.SERVICES`), its module imported only when it is chosen."""
-    if service == "daisys":
-        from ._say_daisys import say
-
-        return say(request, ui, store)
-    from ._say_peers import neuphonic, vivoka
-
-    return vivoka(request, ui) if service == "vivoka" else neuphonic(request, ui)
+    def as_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        for name in ("duration_s", "first_audio_s"):
+            data[name] = None if data[name] is None else round(data[name], 3)
+        return {**data, **data.pop("extra")}
 
 
 def run(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
@@ -172,43 +168,23 @@ def build_request(args: argparse.Namespace) -> SayRequest:
     output = args.output
     fmt, origin = audio_format(output, args.format)
     websocket = (("--stream", args.stream), ("--play", args.play), ("--subtitles", args.subtitles))
-    wav_only = [flag for flag, on in websocket if on]
-    if fmt != "wav" and wav_only:
+    if fmt != "wav" and (wav_only := [flag for flag, on in websocket if on]):
         them = " and ".join(wav_only)
         raise UsageError(f"{them} {'give' if len(wav_only) > 1 else 'gives'} WAV audio, not {fmt} ({origin}): use wav")
-    if output == "-" and args.json:
-        raise UsageError("-o - writes the audio to standard output, where --json would go too; choose one")
-    refuse_terminal(output)
-    options = service_options(args)
-    if output is None and not args.play:
-        output = str(unused_path(source.name, fmt))
-    default_voice = os.environ.get("DAISYS_VOICE") if args.service == "daisys" else None  # a Daisys voice
-    return SayRequest(
-        source=source,
-        output=output,
-        format=fmt,
-        origin=origin,
-        voice=args.voice or default_voice or None,
-        prosody=args.prosody,
-        style=args.style or None,
-        language=args.language,
-        stream=args.stream,
-        play=args.play,
-        subtitles=args.subtitles,
-        options=options,
-    )
-
-
-def service_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The chosen service's own options that were given, by name; another service's is a usage error."""
-    options: dict[str, Any] = {}
-    for flag, (service, name) in SERVICE_OPTIONS.items():
-        if (value := getattr(args, option_dest(flag), None)) is None:
+    refuse_stdout(output, args.json)
+    options: dict[str, Any] = {}  # the chosen service's own options that were given; another service's is refused
+    for flag, (service, name, *_) in SERVICE_OPTIONS.items():
+        if (value := getattr(args, f"{service}_{name}", None)) is None:
             continue
         if service != args.service:
             raise UsageError(f"{flag} is an option of --service {service}, not of --service {args.service}")
         options[name] = value
-    return options
+    if output is None and not args.play:
+        output = str(unused_path(source.name, fmt))
+    default_voice = os.environ.get("DAISYS_VOICE") if args.service == "daisys" else None  # a Daisys voice
+    same = {name: getattr(args, name) for name in ("prosody", "language", "stream", "play", "subtitles")}
+    voice = args.voice or default_voice or None
+    return SayRequest(source, output, fmt, origin, voice, style=args.style or None, options=options, **same)
 
 
 def require_playback() -> None:
@@ -219,3 +195,90 @@ def require_playback() -> None:
         raise CliError("--play needs the audio extra: pip install 'daisys-ext[audio]'") from None
     except OSError as exc:  # sounddevice is there, PortAudio is not
         raise CliError(f"--play needs the PortAudio library, which sounddevice could not load ({exc})") from None
+
+
+def refuse(request: SayRequest, service: str, *, voice: bool = False, language: bool = False) -> None:
+    """A `UsageError` for what a WAV-only ``service`` cannot honour: prosody, style, subtitles, other formats;
+    ``--voice`` and ``--language`` unless it takes them."""
+    flags = (
+        ("--prosody", request.prosody),
+        ("--style", request.style),
+        ("--subtitles", request.subtitles),
+        ("--voice", request.voice and not voice),
+        ("--language", request.language and not language),
+    )
+    if given := [flag for flag, on in flags if on]:
+        them = "it" if len(given) == 1 else "them"
+        raise UsageError(f"--service {service} cannot honour {', '.join(given)}: leave {them} out")
+    if request.format != "wav":
+        raise UsageError(
+            f"--service {service} gives WAV audio, not {request.format} ({request.origin}):"
+            " use --format wav (or an -o name ending in .wav)"
+        )
+
+
+def speak_into(request: SayRequest, ui: Ui, label: str, speak: Callable[[BinaryIO], T]) -> tuple[T, Meter]:
+    """``speak`` writing the request's output while a status shows ``label``'s progress (`Meter`)."""
+    with ui.status(f"Speaking with {label}…") as status, audio_target(request.output) as target:
+        meter = Meter(target, status, f"Speaking with {label}")
+        return speak(cast(BinaryIO, meter)), meter
+
+
+def speak(service: str, request: SayRequest, ui: Ui, store: TokenStore) -> SayResult:
+    """``request`` spoken by ``service`` (one of `_parser.SERVICES`); the others' module imported only for them."""
+    if service != "daisys":
+        from ._say_peers import neuphonic, vivoka
+
+        return vivoka(request, ui) if service == "vivoka" else neuphonic(request, ui)
+    with open_client(store) as client:
+        voice = choose_voice(client, request.voice, ui)
+        # The websocket gives WAV: text from a file or a pipe in another format is read whole, then one take.
+        streamed = request.source.path is not None and request.format == "wav"
+        if request.stream or request.play or request.subtitles or streamed:
+            return _over_websocket(client, voice, request, ui)
+        return _over_rest(client, voice, request, ui)
+
+
+def _take_options(request: SayRequest) -> dict[str, Any]:
+    """The take's prosody, style and language, as the client takes them."""
+    from daisys_ext import AffectProsody, SignalProsody, SimpleProsody
+
+    prosody = None
+    if request.prosody is not None:  # `_parser.prosody` gives every level of exactly one model
+        classes: dict[str, Any] = {"simple": SimpleProsody, "affect": AffectProsody, "signal": SignalProsody}
+        kind = next(kind for kind, fields in PROSODY_MODELS if set(request.prosody) == set(fields))
+        prosody = classes[kind].from_dict(request.prosody)
+    return {"prosody": prosody, "style": request.style, "override_language": request.language}
+
+
+def _over_rest(client: Client, voice: VoiceInfo, request: SayRequest, ui: Ui) -> SayResult:
+    text = request.source.read().strip()
+    check_service_format(client, request.format, request.origin)  # before the take is made
+    with ui.status(f"Asking for a take with {voice.name}…") as status:
+        take = client.generate_take(voice.voice_id, text, wait=False, **_take_options(request))
+        take, meter = download(client, take, request.format, request.output, status)
+    return SayResult.of("daisys", request, meter, take_seconds(take), voice.model_dump(), takes=[take.model_dump()])
+
+
+def _over_websocket(client: Client, voice: VoiceInfo, request: SayRequest, ui: Ui) -> SayResult:
+    options = {**_take_options(request), "subtitles": request.subtitles, "play": request.play}
+
+    def stream(out: BinaryIO) -> list[TakeResponse]:
+        with client.websocket(model=voice.model, voice_id=voice.voice_id) as ws:
+            takes = ws.speak_stream(request.source.chunks(), out, sentence_timeout=SENTENCE_TIMEOUT, **options)
+        if not takes:
+            raise UsageError("There was no text to speak.")  # and no file is left
+        return takes
+
+    takes, meter = speak_into(request, ui, voice.name, stream)  # time to first audio counts the connection too
+    dumped, first = [take.model_dump() for take in takes], meter.first_audio
+    return SayResult.of(
+        "daisys",
+        request,
+        meter,
+        meter.audio_seconds,
+        voice.model_dump(),
+        takes=dumped,
+        first_audio_s=first,
+        subtitles=request.subtitles,
+    )

@@ -1,27 +1,19 @@
-"""``daisys say --service vivoka|neuphonic``: the other services (`daisys_ext.peers`), WAV only.
+"""``daisys say --service vivoka|neuphonic``: the other services (`daisys_ext.peers`), WAV only, via `_say.speak_into`.
 
-Both write raw PCM as one WAV to a binary file as it arrives (playing it along with ``--play``):
-here ``-o``'s file (atomically), standard output (a pipe gets "unknown length" sizes), or, to
-play only, a file thrown away (`speak_into`). Neither takes prosody, style or subtitles.
-
-Vivoka (``--vivoka-url``, else ``$VIVOKA_URL``, else ``http://localhost:39806``) takes a whole
-text, so a file or a pipe is read to its end first; ``--voice`` is one of its voice ids (its
-first without). Neuphonic's API key comes from ``$NEUPHONIC_API_KEY`` only (a command line is
-seen by every user of the machine); text from a file or a pipe is sent line by line as read.
-Its ``--language`` (default en), ``--region``, ``--speed`` and ``--temperature`` go to the
-service; ``--neuphonic-url`` replaces the endpoint (a local fake's). A refused key exits 3.
+Vivoka takes a whole text (a file or a pipe is read to its end first) and has its own voice
+ids. Neuphonic's API key comes from ``$NEUPHONIC_API_KEY`` only (a command line is seen by
+every user of the machine), and text from a file or a pipe is sent line by line as it is read.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ._exit import CliError, Exit, NotFoundError, UsageError
-from ._files import Meter, audio_target
-from ._say import SayRequest, SayResult, refuse
+from ._files import Meter
+from ._say import SayRequest, SayResult, refuse, speak_into
 
 if TYPE_CHECKING:
     from daisys_ext.peers import Spoken
@@ -33,46 +25,10 @@ NEUPHONIC_KEY = "NEUPHONIC_API_KEY"
 LISTED = 10  # Vivoka voice ids named in a note or an error, at most
 
 
-def speak_into(
-    request: SayRequest,
-    ui: Ui,
-    service: str,
-    label: str,
-    speak: Callable[[BinaryIO], Spoken],
-    voice: dict[str, Any],
-    extra: Callable[[], dict[str, Any]],
-) -> SayResult:
-    """Run ``speak`` into the request's output while a status shows ``label``'s progress; what was spoken.
-
-    ``first_audio_s`` counts to the first audio, not the WAV header (written before any).
-    """
-    started = time.monotonic()
-    first_audio: float | None = None
-    with ui.status(f"Speaking with {label}…") as status:
-
-        def progress(meter: Meter) -> None:
-            nonlocal first_audio
-            if first_audio is None and meter.data_offset and meter.bytes > meter.data_offset:
-                first_audio = time.monotonic() - started
-            if first_audio is not None:
-                so_far = meter.audio_seconds
-                status.update(f"Speaking with {label}: first audio after {first_audio:.2f} s, {so_far:.1f} s so far")
-
-        with audio_target(request.output) as target:
-            meter = Meter(target, progress, started)
-            spoken = speak(cast(BinaryIO, meter))
-    size = meter.bytes if request.output in (None, "-") else os.path.getsize(str(request.output))
-    return SayResult(
-        file=request.output,
-        format="wav",
-        bytes=size,
-        duration_s=spoken.duration,
-        voice=voice,
-        takes=[],
-        service=service,
-        first_audio_s=first_audio,
-        extra={"sample_rate": spoken.sample_rate, "pcm_bytes": spoken.pcm_bytes, **extra()},
-    )
+def _result(request: SayRequest, service: str, spoken: Spoken, meter: Meter, voice: Any, **url: str) -> SayResult:
+    """What was spoken; ``first_audio_s`` counts to the first audio, not the WAV header (written before any)."""
+    extra = {"sample_rate": spoken.sample_rate, "pcm_bytes": spoken.pcm_bytes, **url}
+    return SayResult.of(service, request, meter, spoken.duration, voice, first_audio_s=meter.first_audio, extra=extra)
 
 
 def vivoka(request: SayRequest, ui: Ui) -> SayResult:
@@ -85,13 +41,11 @@ def vivoka(request: SayRequest, ui: Ui) -> SayResult:
     with VivokaClient(url) as client:
         voice_id, description = _vivoka_voice(client, request.voice, ui)
 
-        def speak(out: BinaryIO) -> Spoken:
-            return client.speak(text, out, voice_id, play=request.play)
-
-        voice = {"voice_id": voice_id, "description": description}
-        return speak_into(
-            request, ui, "vivoka", f"Vivoka's voice {voice_id}", speak, voice, lambda: {"url": client.base_url}
+        spoken, meter = speak_into(
+            request, ui, f"Vivoka's voice {voice_id}", lambda out: client.speak(text, out, voice_id, play=request.play)
         )
+        voice = {"voice_id": voice_id, "description": description}
+        return _result(request, "vivoka", spoken, meter, voice=voice, url=client.base_url)
 
 
 def _vivoka_voice(client: VivokaClient, wanted: str | None, ui: Ui) -> tuple[str, Any]:
@@ -138,16 +92,15 @@ def neuphonic(request: SayRequest, ui: Ui) -> SayResult:
         with NeuphonicClient(key, language=language, **options) as client:
 
             def speak(out: BinaryIO) -> Spoken:
-                if not request.source.streamed:
+                if request.source.path is None:
                     return client.speak(request.source.text or "", out, play=request.play)
                 spoken = client.speak_stream(lines(), out, play=request.play)
                 if not seen_text:
                     raise UsageError("There was no text to speak.")
                 return spoken
 
-            label = f"Neuphonic ({language})"
-            extra = lambda: {"endpoint": client.endpoint}  # noqa: E731
-            return speak_into(request, ui, "neuphonic", label, speak, {"language": language}, extra)
+            spoken, meter = speak_into(request, ui, f"Neuphonic ({language})", speak)
+            return _result(request, "neuphonic", spoken, meter, voice={"language": language}, endpoint=client.endpoint)
     except PeerConnectError as exc:
         if exc.status in (401, 403):
             problem = f"Neuphonic refused the API key in {NEUPHONIC_KEY} (HTTP {exc.status})."

@@ -18,14 +18,16 @@ from typing import Any, TextIO
 
 
 class Status:
-    """A one-line state shown while something runs (a spinner with rich); ``update`` changes its text."""
+    """What runs, shown until it ends: a spinner (`update`), a batch's bar (`advance`, `log`), or plain lines."""
 
-    def __init__(self, ui: Ui) -> None:
-        self._ui = ui
-        self._last = ""
+    def __init__(self, ui: Ui, total: int = 0) -> None:
+        self._ui, self.total, self.done, self._last = ui, total, 0, ""
         self._spinner: Any = None
+        self._progress: Any = None
+        self._task: Any = None
 
     def update(self, text: str) -> None:
+        """The spinner's new text."""
         if text == self._last:
             return
         self._last = text
@@ -36,19 +38,8 @@ class Status:
         elif self._ui.interactive:
             self._ui.note(text)
 
-
-class BatchProgress:
-    """The progress of a batch: a bar (rich) or a line per item (plain), and lines printed above it."""
-
-    def __init__(self, ui: Ui, total: int) -> None:
-        self._ui = ui
-        self.total = total
-        self.done = 0
-        self._progress: Any = None
-        self._task: Any = None
-
     def advance(self, what: str) -> None:
-        """One more item finished (done or failed)."""
+        """One more item of a batch finished (done or failed)."""
         self.done += 1
         if self._progress is not None:
             self._progress.update(self._task, advance=1, description=fixed_width(what))
@@ -66,7 +57,10 @@ class BatchProgress:
 class Ui:
     """The CLI's terminal: decides once whether progress and colour are shown, and how."""
 
-    def __init__(self, *, quiet: bool = False, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    def __init__(
+        self, *, quiet: bool = False, as_json: bool = False, stdout: TextIO | None = None, stderr: TextIO | None = None
+    ) -> None:
+        self.as_json = as_json  # the command's --json: its result as one JSON document
         self.out = stdout or sys.stdout
         self.err = stderr or sys.stderr
         self.quiet = quiet
@@ -78,7 +72,7 @@ class Ui:
 
     @property
     def rich(self) -> bool:
-        """Whether rich is installed; found out (and imported) only when a terminal would show it."""
+        """Whether rich can be imported; found out (and imported) only when a terminal would show it."""
         if self._rich is None:
             try:
                 import rich  # noqa: F401
@@ -103,54 +97,33 @@ class Ui:
         return self._err_console
 
     @contextmanager
-    def status(self, text: str) -> Iterator[Status]:
-        """A spinner with ``text`` while the block runs (erased at its end); plain lines without rich."""
-        status = Status(self)
+    def status(self, text: str, total: int = 0) -> Iterator[Status]:
+        """While the block runs (erased at its end): a spinner with ``text``, or with a ``total`` a batch's bar
+        labelled ``text``; plain lines without rich."""
+        status = Status(self, total)
         if not (self.interactive and self.rich):
-            status.update(text)
+            if not total:
+                status.update(text)
             yield status
             return
         from rich.live import Live
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
         from rich.spinner import Spinner
         from rich.text import Text
 
-        status._last = text
-        status._spinner = Spinner("dots", text=Text(text), style=None if self.no_color else "cyan")
-        live = Live(
-            status._spinner,
-            console=self._console(),
-            transient=True,
-            refresh_per_second=12.5,
-            redirect_stdout=False,
-            redirect_stderr=False,
-        )
+        quiet = {"console": self._console(), "transient": True, "redirect_stdout": False, "redirect_stderr": False}
+        if total:
+            label = TextColumn("{task.description}", style="progress.description", markup=False)
+            live: Any = Progress(
+                SpinnerColumn(), label, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), **quiet
+            )
+            status._progress, status._task = live, live.add_task(fixed_width(text), total=total)
+        else:
+            status._last = text
+            status._spinner = Spinner("dots", text=Text(text), style=None if self.no_color else "cyan")
+            live = Live(status._spinner, refresh_per_second=12.5, **quiet)
         with live:
             yield status
-
-    @contextmanager
-    def progress(self, total: int, description: str) -> Iterator[BatchProgress]:
-        """A bar for ``total`` items while the block runs (erased at its end); a line per item without rich."""
-        progress = BatchProgress(self, total)
-        if not (self.interactive and self.rich):
-            yield progress
-            return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        bar = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}", style="progress.description", markup=False),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self._console(),
-            transient=True,
-            redirect_stdout=False,
-            redirect_stderr=False,
-        )
-        with bar:
-            progress._progress = bar
-            progress._task = bar.add_task(fixed_width(description), total=total)
-            yield progress
 
     # -- standard output --------------------------------------------------------------------------------------
 
@@ -161,6 +134,10 @@ class Ui:
     def json(self, data: Any) -> None:
         """The command's result as one JSON document."""
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=self.out, flush=True)
+
+    def result(self, data: Any, line: str) -> None:
+        """The command's result: ``data`` as JSON with --json, else ``line``."""
+        self.json(data) if self.as_json else self.print(line)
 
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], empty: str = "Nothing to show.") -> None:
         """Rows under column headings: a rich table on a terminal, aligned plain text otherwise.

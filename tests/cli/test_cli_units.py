@@ -25,11 +25,11 @@ from daisys_ext import (
     DaisysValidationError,
 )
 from daisys_ext._files import atomic_file, temporary_names
+from daisys_ext.cli._auth import StoredTokens, TokenStore
 from daisys_ext.cli._batch import JOURNAL, Item, Journal, file_names, read_items
 from daisys_ext.cli._exit import CliError, Exit, exit_code, one_line
 from daisys_ext.cli._files import audio_format, human_size, slug, status_words
 from daisys_ext.cli._parser import prosody
-from daisys_ext.cli._store import StoredTokens, TokenStore
 from daisys_ext.cli._ui import Ui, fixed_width
 
 
