@@ -21,6 +21,8 @@ from ._version import __version__
 DEFAULT_URL = "https://api.daisys.ai"
 PRODUCTS = {"speak": ("v1",)}
 USER_AGENT = f"daisys-ext/{__version__}"
+DEFAULT_MAX_CONCURRENCY = 64
+"""Requests a client has open at once by default: past about this many, httpcore's pool costs more CPU a request."""
 
 Verify = bool | str | ssl.SSLContext
 """``verify=``: True (the system's trust), False (no check), a CA bundle's path, or an ``ssl.SSLContext``."""
@@ -46,6 +48,8 @@ class ConnectionOptions(TypedDict, total=False):
     """A proxy for the API, storage and websockets (default: the environment's HTTPS_PROXY, ...)."""
     verify: Verify
     """True (the system's trust), False (no check), a CA bundle's path, or an ``ssl.SSLContext``."""
+    max_concurrency: int
+    """Requests the client has open at once, API calls and downloads alike; the rest wait their turn (default 64)."""
 
 
 class ClientOptions(ConnectionOptions, total=False):
@@ -75,6 +79,7 @@ class ClientConfig:
     headers: Mapping[str, str] = field(default_factory=lambda: {"User-Agent": USER_AGENT})
     proxy: str | None = None
     verify: bool | ssl.SSLContext = True
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
 
     @classmethod
     def resolve(cls, **options: Unpack[ClientOptions]) -> ClientConfig:
@@ -89,6 +94,7 @@ class ClientConfig:
         if version not in PRODUCTS.get(product, ()):
             raise DaisysInputError(f"Unknown product {product!r} version {version!r}; this client supports speak v1.")
         _check_limits(timeout, audio_timeout, max_retries)
+        max_concurrency = _check_concurrency(options.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
         base = (daisys_url or os.environ.get("DAISYS_API_URL") or DEFAULT_URL).rstrip("/")
         return cls(
             product_url=f"{base}/{version}/{product}",
@@ -100,12 +106,18 @@ class ClientConfig:
             headers=merge_headers({"User-Agent": USER_AGENT}, options.get("default_headers")),
             proxy=proxy if proxy is not None else environment_proxy(f"{base}/{version}/{product}"),
             verify=ssl_context(options.get("verify", True)),
+            max_concurrency=max_concurrency,
         )
 
     def with_options(
-        self, *, timeout: float | None = None, audio_timeout: float | None = None, max_retries: int | None = None
+        self,
+        *,
+        timeout: float | None = None,
+        audio_timeout: float | None = None,
+        max_retries: int | None = None,
+        max_concurrency: int | None = None,
     ) -> ClientConfig:
-        """This config with other timeouts or retries (None keeps the current value)."""
+        """This config with other timeouts, retries or concurrency (None keeps the current value)."""
         seconds = self.timeout.read if timeout is None else timeout
         audio = self.audio_timeout.read if audio_timeout is None else audio_timeout
         retries = self.retry.max_retries if max_retries is None else max_retries
@@ -116,6 +128,7 @@ class ClientConfig:
             timeout=httpx.Timeout(seconds, connect=min(10.0, seconds)),
             audio_timeout=httpx.Timeout(audio, connect=min(10.0, seconds)),
             retry=replace(self.retry, max_retries=retries, deadline=seconds),
+            max_concurrency=self.max_concurrency if max_concurrency is None else _check_concurrency(max_concurrency),
         )
 
     def with_base_headers(self, headers: Mapping[str, str]) -> ClientConfig:
@@ -176,6 +189,12 @@ def environment_proxy(url: str) -> str | None:
 def _check_limits(timeout: float, audio_timeout: float, max_retries: int) -> None:
     if timeout <= 0 or audio_timeout <= 0 or max_retries < 0:
         raise DaisysInputError("timeout and audio_timeout must be positive and max_retries not negative.")
+
+
+def _check_concurrency(max_concurrency: object) -> int:
+    if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
+        raise DaisysInputError(f"max_concurrency must be a whole number of at least 1, not {max_concurrency!r}.")
+    return max_concurrency
 
 
 def ssl_context(verify: Verify) -> bool | ssl.SSLContext:

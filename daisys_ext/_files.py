@@ -105,6 +105,20 @@ class AudioSink:
         else:
             self._out.write(chunk)
 
+    def restart(self) -> bool:
+        """Take back everything written, for a download that starts over; False where that cannot be done."""
+        if self._out is None:
+            self._buffer.clear()
+            return True
+        try:
+            if not self._out.seekable():
+                return False
+            self._out.seek(self._start)
+            self._out.truncate()
+        except (OSError, ValueError):
+            return False
+        return True
+
     def result(self) -> bytes | memoryview:
         if self._file is None:
             return bytes(self._buffer)

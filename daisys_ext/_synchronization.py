@@ -221,3 +221,31 @@ async def async_run_blocking(function: Callable[[], Any]) -> Any:
 def run_blocking(function: Callable[[], Any]) -> Any:
     """Run a blocking call."""
     return function()
+
+
+class AsyncSemaphore:
+    """At most ``value`` tasks past it at once; the others wait their turn, in order."""
+
+    def __init__(self, value: int) -> None:
+        import asyncio
+
+        self._semaphore = asyncio.Semaphore(value)
+
+    async def acquire(self) -> None:
+        await self._semaphore.acquire()
+
+    def release(self) -> None:
+        self._semaphore.release()
+
+
+class Semaphore:
+    """At most ``value`` threads past it at once; the others wait their turn."""
+
+    def __init__(self, value: int) -> None:
+        self._semaphore = threading.Semaphore(value)
+
+    def acquire(self) -> None:
+        self._semaphore.acquire()
+
+    def release(self) -> None:
+        self._semaphore.release()

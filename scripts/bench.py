@@ -24,16 +24,20 @@ with no SDK (polling every 10 ms where it polls), or the emulator's own generati
 7. Agent frameworks (scripts/bench_agents.py, in .venv-agents): a sentence's last token to its first audio
    out of Pipecat's `DaisysTTSService` and LiveKit's `TTS`, against our own `stream_text`.
 8. Agent frameworks: the next turn's first audio after an interruption, against a fresh turn.
+9. Fan-out: 64, 500 and 1,000 takes gathered at once on one `AsyncClient` (each generated, waited for and
+   downloaded; scripts/bench_fanout.py), and 64 and 500 threads sharing one `Client`: client CPU a take and
+   wall time, against the client before `max_concurrency` (a quick run: 64 and 500 only). `--only fanout`
+   runs it alone, in full (one round with `--quick`).
 
 The full run ends with where ours' CPU per call goes: ours' layers (auth flow, retry
 transport, the generated function, model parsing) added one at a time to a bare httpx client, and a
 cProfile by area. `--quick` (fewer rounds, calls and takes, no profile) runs in about a minute and a
-half (bench.py alone); `--only emulator`, `--only sweep`, `--only cpu` or `--only agents` runs section 6,
-2b, 4 (with where its CPU goes, unless --no-profile) or 7 and 8 alone. `make bench` runs it in
-.venv-agents, where the agent frameworks are installed.
+half (bench.py alone); `--only emulator`, `--only sweep`, `--only cpu`, `--only agents` or `--only fanout`
+runs section 6, 2b, 4 (with where its CPU goes, unless --no-profile), 7 and 8, or 9 alone. `make bench`
+runs it in .venv-agents, where the agent frameworks are installed.
 
-Run: .venv-agents/bin/python scripts/bench.py [--quick] [--only emulator|sweep|cpu|agents] [--rounds N]
-[--profile | --no-profile]
+Run: .venv-agents/bin/python scripts/bench.py [--quick] [--only emulator|sweep|cpu|agents|fanout]
+[--rounds N] [--profile | --no-profile]
 """
 
 from __future__ import annotations
@@ -545,6 +549,63 @@ def many_section(setup: Setup, plan: Plan) -> Section:
     return section
 
 
+FANOUT_SIZES = (64, 500, 1000)
+
+
+def fanout_section(setup: Setup, rounds_: int, full: bool) -> Section:
+    """Section 9: takes gathered at once on one AsyncClient (and threads sharing a Client, and the client before
+    max_concurrency, in a full run); the emulator's takes are deleted between runs. A quick run: 64 and 500."""
+    sizes = FANOUT_SIZES if full else FANOUT_SIZES[:2]
+    variants: list[tuple[str, dict[str, Any]]] = [(f"{n} at once", {"n": n}) for n in sizes]
+    if full:
+        variants += [(f"sync: {n} threads sharing a Client", {"n": n, "flavour": "sync"}) for n in (64, 500)]
+        variants.append(("500 at once, before max_concurrency (no limit)", {"n": 500, "before": True}))
+    cpu: dict[str, list[float]] = {label: [] for label, _ in variants}
+    wall: dict[str, list[float]] = {label: [] for label, _ in variants}
+    most: dict[str, list[int]] = {label: [] for label, _ in variants}
+    for r in range(rounds_):
+        for label, extra in variants:
+            progress(f"fan-out: round {r + 1}/{rounds_}, {label}")
+            job = {**setup.job("fanout", "ours-async"), **extra}
+            args = [sys.executable, str(HERE / "bench_fanout.py"), json.dumps(job)]
+            try:
+                done = subprocess.run(args, capture_output=True, text=True, env=ENV, timeout=600, cwd=HERE.parent)
+            except subprocess.TimeoutExpired:
+                print(f"  ! fan-out {label}: no answer within 600 s", file=sys.stderr)
+                continue
+            finally:
+                delete_all_takes(setup.url, setup)
+            if done.returncode != 0:
+                print(f"  ! fan-out {label} failed:\n{done.stderr[-800:]}", file=sys.stderr)
+                continue
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            cpu[label].append(result["cpu_per_take"] * 1000)
+            wall[label].append(result["wall"])
+            most[label].append(result["most_open"])
+    section = Section(
+        "9. Fan-out: takes at once on one AsyncClient, a task each (generate_take(wait=True) + get_take_audio),"
+        " client CPU a take",
+        "/64",
+    )
+    rows = {label: Row(label, cpu[label], "ms") for label, _ in variants}
+    for label, _ in variants:
+        rows[label].note = f"wall {_number(statistics.median(wall[label])) if wall[label] else 'n/a'} s;" + (
+            f" most requests open at once {_counts(most[label])}"
+        )
+    _with_ratios([row for label, row in rows.items() if not label.startswith("sync")], rows["64 at once"])
+    sync_rows = [row for label, row in rows.items() if label.startswith("sync")]
+    _with_ratios(sync_rows, sync_rows[0] if sync_rows else None)
+    for label in [f"{n} at once" for n in sizes[1:]]:
+        rows[label].goal = "<= 1.2x 64 at once"
+        rows[label].met = rows[label].ratio is not None and rows[label].ratio <= 1.2
+    section.rows = list(rows.values())
+    section.notes.append(
+        "The emulator (memoised synthesis, generation time 1.3 s) runs in its own process; the wall time is bound"
+        " by it."
+    )
+    return section
+
+
 AGENT_CONTENDERS = {
     "ours": "ours: AsyncWebsocket.stream_text",
     "pipecat": "Pipecat: DaisysTTSService",
@@ -713,9 +774,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds, calls and takes: under a minute")
     parser.add_argument(
         "--only",
-        choices=("emulator", "sweep", "cpu", "agents"),
+        choices=("emulator", "sweep", "cpu", "agents", "fanout"),
         help="run one section alone: the emulator's rate, 2b's sweep, 4's CPU per call (and where it goes), "
-        "or the agent frameworks' 7 and 8",
+        "the agent frameworks' 7 and 8, or 9's fan-out",
     )
     parser.add_argument("--rounds", type=int, help="rounds of sections 1 to 3, 7 and 8 (default 7 and 5, quick 2)")
     parser.add_argument(
@@ -741,7 +802,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     host = Host(TAKE_SECONDS)
     try:
         setup = prepare(host)
-        if args.only in ("emulator", "agents"):
+        if args.only in ("emulator", "agents", "fanout"):
             sections = []
         elif args.only == "sweep":
             sections = [sweep_section(host, setup, plan)]
@@ -758,6 +819,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             sections.append(emulator_section(plan.emulator_takes))
         if args.only in (None, "agents"):
             sections += agent_sections(setup, plan)
+        if args.only in (None, "fanout"):
+            sections.append(fanout_section(setup, 1 if args.quick else 2, full=not args.quick or args.only == "fanout"))
         if plan.profile and args.only in (None, "cpu"):
             profiles = [
                 breakdown(setup, contender, min(plan.cpu_calls, 500)) for contender in ("ours-sync", "ours-async")

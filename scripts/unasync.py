@@ -37,6 +37,7 @@ EXCEPTIONS: list[tuple[str, str, str]] = [
     ("async_auth_flow", r"\basync_auth_flow\b", "sync_auth_flow"),
     ("handle_async_request", r"\bhandle_async_request\b", "handle_request"),
     ("asynccontextmanager", r"\basynccontextmanager\b", "contextmanager"),
+    ("AsyncByteStream", r"\bAsyncByteStream\b", "SyncByteStream"),
 ]
 GENERIC: list[tuple[str, str, str]] = [
     # `async for x in y: yield x` is `yield from y` in a plain generator

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, Unpack, cast
 
@@ -24,6 +24,7 @@ from .._config import ClientConfig, ClientOptions, NoCookies, credentials_from_e
 from .._errors import (
     DaisysConnectionError,
     DaisysError,
+    DaisysHTTPError,
     DaisysInputError,
     DaisysNotFoundError,
     DaisysTimeoutError,
@@ -35,11 +36,13 @@ from .._http.answers import Answer, unreadable
 from .._http.credentials import TokenAttributes
 from .._http.presigned import PresignedCache, is_presigned, same_origin, storage_request
 from .._http.ready import ReadyHistory
+from .._http.resume import Download, Join
 from .._http.tokens import Tokens
 from .._http.waiting import PollSchedule, WaitTracker, batches, wait_seconds
 from .._logging import redact_logs, redact_url
 from .._synchronization import async_sleep
 from .auth import AsyncDaisysAuth
+from .limit import AsyncLimitTransport
 from .shared_tokens import AsyncSharedTokens
 from .transports import AsyncClientTransport, AsyncLazyTransport, AsyncRetryTransport
 
@@ -81,7 +84,13 @@ class AsyncClient(TokenAttributes):
 
     The other options, by keyword: ``daisys_url``, ``auth_url``, ``timeout`` (30 s a call),
     ``audio_timeout`` (300 s between audio bytes), ``max_retries`` (2), ``poll`` (a
-    ``PollSchedule``), ``default_headers``, ``proxy``, ``verify`` (``ClientOptions``).
+    ``PollSchedule``), ``default_headers``, ``proxy``, ``verify``, ``max_concurrency`` (64)
+    (``ClientOptions``).
+
+    ``max_concurrency`` (default 64) bounds the requests open at once, API calls and
+    downloads alike (a download holds its place until its body is read or closed); the
+    rest wait their turn in order, so a thousand takes at once cost no more CPU a take
+    than sixty-four.
 
     ``token_store`` (a ``FileTokenStore``, a ``RedisTokenStore`` or your own ``TokenStore``)
     shares one login among many processes: the client starts from the stored tokens, and a
@@ -119,20 +128,21 @@ class AsyncClient(TokenAttributes):
             pool: httpx.AsyncBaseTransport = AsyncClientTransport(http_client)
         else:
             pool = transport or _own_pool(config)
-        self._setup(config, tokens, pool, owns_pool=True, store=token_store)
+        self._setup(config, tokens, _limited(pool, config, tokens), owns_pool=True, store=token_store)
 
     def _setup(
         self,
         config: ClientConfig,
         tokens: Tokens,
-        pool: httpx.AsyncBaseTransport,
+        limited: AsyncLimitTransport,
         *,
         owns_pool: bool,
         store: TokenStore | None = None,
     ) -> None:
         self._config = config
         self._tokens = tokens
-        self._pool = pool
+        self._limit = limited  # the client's max_concurrency, in front of its pool
+        self._pool = limited.inner
         self._is_copy = not owns_pool
         self._shared = AsyncSharedTokens(store, tokens, config.timeout.read or 30.0)
         auth = AsyncDaisysAuth(tokens, config.public_paths, config.timeout.as_dict(), config.headers, self._shared)
@@ -141,7 +151,7 @@ class AsyncClient(TokenAttributes):
             auth=auth,
             headers=dict(config.headers),
             timeout=config.timeout,
-            transport=AsyncRetryTransport(pool, config.retry, owns_inner=owns_pool),
+            transport=AsyncRetryTransport(limited, config.retry, owns_inner=owns_pool),
             follow_redirects=False,
             cookies=NoCookies(),
         )
@@ -149,16 +159,25 @@ class AsyncClient(TokenAttributes):
         self._ready_history = ReadyHistory()  # generation times of earlier takes, for the ready estimate
 
     def with_options(
-        self, *, timeout: float | None = None, audio_timeout: float | None = None, max_retries: int | None = None
+        self,
+        *,
+        timeout: float | None = None,
+        audio_timeout: float | None = None,
+        max_retries: int | None = None,
+        max_concurrency: int | None = None,
     ) -> AsyncClient:
         """A copy with other timeouts or retries, sharing this client's connection pool and tokens.
 
         ``client.with_options(timeout=5).get_take(take_id)``: closing the copy leaves the
-        pool open; closing the original closes it for both.
+        pool open; closing the original closes it for both. The copy shares the original's
+        ``max_concurrency`` too, unless given one of its own (counted apart).
         """
         copy = AsyncClient.__new__(AsyncClient)
-        config = self._config.with_options(timeout=timeout, audio_timeout=audio_timeout, max_retries=max_retries)
-        copy._setup(config, self._tokens, self._pool, owns_pool=False, store=self._shared.store)
+        config = self._config.with_options(
+            timeout=timeout, audio_timeout=audio_timeout, max_retries=max_retries, max_concurrency=max_concurrency
+        )
+        limited = self._limit if max_concurrency is None else self._limit.with_limit(config.max_concurrency)
+        copy._setup(config, self._tokens, limited, owns_pool=False, store=self._shared.store)
         copy._ready_history = self._ready_history
         return copy
 
@@ -680,13 +699,23 @@ class AsyncClient(TokenAttributes):
         self._presigned.put(take_id, format, location)
         return location
 
-    async def _open_audio(self, take_id: str, format: str) -> httpx.Response:
-        """Start streaming a take's audio from storage, with no credential sent there."""
+    async def _open_audio(
+        self, take_id: str, format: str, headers: Mapping[str, str] | None = None, remaining: float | None = None
+    ) -> httpx.Response:
+        """Start streaming a take's audio from storage, with no credential sent there.
+
+        ``headers`` (a range, when a cut download resumes) go with the storage request, whose
+        timeouts are clipped to ``remaining`` seconds.
+        """
         for attempt in range(2):
             url = await self.get_take_audio_url(take_id, format)
             foreign = is_presigned(url) or not same_origin(httpx.URL(url), httpx.URL(self._config.product_url))
             request = storage_request(url) if foreign else self._http.build_request("GET", url)
-            request.extensions["timeout"] = self._config.audio_timeout.as_dict()
+            request.headers.update(headers or {})
+            timeouts = self._config.audio_timeout.as_dict()
+            if remaining is not None:  # a resume gets only what is left of the download's time
+                timeouts = {key: min(value or remaining, remaining) for key, value in timeouts.items()}
+            request.extensions["timeout"] = timeouts
             try:
                 # httpx drops the Authorization header on a redirect to another origin.
                 auth = None if foreign else httpx.USE_CLIENT_DEFAULT
@@ -726,26 +755,26 @@ class AsyncClient(TokenAttributes):
         return sink.result()
 
     async def _download(self, take_id: str, format: str, sink: AudioSink, player: PlayAlong | None = None) -> None:
-        """Stream a take's audio into ``sink`` (and a player); a cut midway is a `DaisysConnectionError`, a stall a
-        `DaisysTimeoutError`."""
-        response = await self._open_audio(take_id, format)
-        try:
-            async for chunk in response.aiter_bytes():
+        """Stream a take's audio into ``sink`` (and a player), resumed where the connection breaks.
+
+        A download that must start over (the storage sent another object) starts the sink
+        over; one that is playing cannot, and is a `DaisysConnectionError`.
+        """
+        async with AsyncAudioStream(self, take_id, format, sink.restart if player is None else None) as stream:
+            async for chunk in stream:
                 sink.write(chunk)
                 if player is not None:
                     player.feed_wav(chunk)
-        except httpx.TransportError as exc:
-            raise broken_stream(take_id, exc) from exc
-        finally:
-            await response.aclose()
 
     def stream_take_audio(self, take_id: str, format: str = "wav") -> AsyncAudioStream:
         """Iterate over a take's audio as it arrives; works before the take is ready (wav).
 
         Use as ``async with client.stream_take_audio(take_id) as stream: async for chunk in
-        stream: ...`` (or iterate directly).
+        stream: ...`` (or iterate directly). A connection that breaks midway is resumed with a
+        ranged request from the byte reached, when the storage says the object's length (a
+        ready take's audio).
         """
-        return AsyncAudioStream(lambda: self._open_audio(take_id, format), take_id)
+        return AsyncAudioStream(self, take_id, format)
 
     async def speak(
         self,
@@ -875,16 +904,28 @@ def _succeeded(result: Any, error: type[DaisysError], failed: str, raise_on_erro
 
 
 class AsyncAudioStream:
-    """A take's audio as an iterator of byte chunks, opened on first use and closed at the end."""
+    """A take's audio as an iterator of byte chunks: opened on first use, resumed with a ranged
+    request where the connection breaks (`_http.resume` decides how each answer joins), closed at the end.
 
-    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]], take_id: str) -> None:
-        self._open = open_response
+    ``discard`` takes back what was handed on (a file or a buffer starting over) and says
+    whether it could; without it, a download that must start over is a `DaisysConnectionError`.
+    """
+
+    def __init__(
+        self, client: AsyncClient, take_id: str, format: str, discard: Callable[[], bool] | None = None
+    ) -> None:
+        self._client = client
         self._take_id = take_id
+        self._format = format
+        self._discard = discard
         self._response: httpx.Response | None = None
+        self._download: Download | None = None
 
     async def __aenter__(self) -> AsyncAudioStream:
         if self._response is None:
-            self._response = await self._open()
+            config = self._client._config
+            self._download = Download(f"take {self._take_id}", config.retry, config.audio_timeout.read)
+            self._response = await self._client._open_audio(self._take_id, self._format)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -892,29 +933,92 @@ class AsyncAudioStream:
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         await self.__aenter__()
-        assert self._response is not None
+        download = self._download
+        assert download is not None
+        handed = 0  # bytes handed on since the last start
         try:
-            async for chunk in self._response.aiter_bytes():
-                yield chunk
-        except httpx.TransportError as exc:
-            raise broken_stream(self._take_id, exc) from exc
+            while True:
+                response = self._response
+                join = Join.AGAIN if response is None else download.answer(response.status_code, response.headers)
+                if join in (Join.RESTART, Join.AGAIN) and handed:
+                    if self._discard is None or not self._discard():
+                        raise download.changed()
+                    handed = 0
+                cut: httpx.TransportError | None = None
+                if response is not None and join is not Join.AGAIN:
+                    skip = download.received if join is Join.SKIP else 0
+                    try:
+                        async for chunk in response.aiter_bytes():
+                            if skip:  # the whole object again: past what was already handed on
+                                chunk, skip = chunk[skip:], max(skip - len(chunk), 0)
+                                if not chunk:
+                                    continue
+                            download.got(len(chunk))
+                            handed += len(chunk)
+                            yield chunk
+                        download.check_complete()
+                        return
+                    except httpx.TransportError as exc:
+                        cut = exc
+                await self.aclose()
+                await self._resume(download, cut)
         finally:
             await self.aclose()
+
+    async def _resume(self, download: Download, cut: httpx.TransportError | None) -> None:
+        """After a cut (or an answer of no use): wait as the download allows, then ask for the rest."""
+        delay = download.after_cut()
+        if delay is None:
+            if cut is None:
+                raise download.changed()
+            raise broken_stream(self._take_id, cut) from cut
+        logger.info(
+            "resuming the audio of take %s at byte %d after %s",
+            self._take_id,
+            download.received,
+            type(cut).__name__ if cut else "an answer that did not continue it",
+        )
+        await async_sleep(delay)
+        try:
+            self._response = await self._client._open_audio(
+                self._take_id, self._format, download.headers(), download.remaining()
+            )
+        except DaisysHTTPError as exc:
+            if exc.status_code == 416:
+                download.answer(416, exc.response.headers)  # the object is shorter now: start over
+            elif cut is not None:  # still a download cut midway (a failed take's audio is gone, say)
+                raise broken_stream(self._take_id, cut) from exc
+            else:
+                raise
 
     async def aclose(self) -> None:
         """Close the download (it is closed at the end of iteration anyway)."""
         if self._response is not None:
-            await self._response.aclose()
+            response, self._response = self._response, None
+            await response.aclose()
 
 
 def _own_pool(config: ClientConfig) -> httpx.AsyncBaseTransport:
-    """The client's own connection pool, made by its first request."""
-    return AsyncLazyTransport(lambda: httpx.AsyncHTTPTransport(proxy=config.proxy, verify=config.verify))
+    """The client's own connection pool, made by its first request.
+
+    It keeps alive as many connections as may be open at once, so none is closed and reopened.
+    """
+    most = config.max_concurrency
+    limits = httpx.Limits(max_connections=max(100, most), max_keepalive_connections=most)
+    return AsyncLazyTransport(
+        lambda: httpx.AsyncHTTPTransport(proxy=config.proxy, verify=config.verify, limits=limits)
+    )
+
+
+def _limited(pool: httpx.AsyncBaseTransport, config: ClientConfig, tokens: Tokens) -> AsyncLimitTransport:
+    """``pool`` behind the client's ``max_concurrency``; the auth service's requests never wait for a place."""
+    return AsyncLimitTransport(pool, config.max_concurrency, httpx.URL(tokens.auth_url + "/"))
 
 
 def _from_pickle(config: ClientConfig, email: str | None, store: TokenStore) -> AsyncClient:
     """A client unpickled in another process: the same configuration, its tokens from the store."""
     redact_logs()
     client = AsyncClient.__new__(AsyncClient)
-    client._setup(config, Tokens(config.auth_url, email=email), _own_pool(config), owns_pool=True, store=store)
+    tokens = Tokens(config.auth_url, email=email)
+    client._setup(config, tokens, _limited(_own_pool(config), config, tokens), owns_pool=True, store=store)
     return client

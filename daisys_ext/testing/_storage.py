@@ -129,7 +129,8 @@ class StorageApp:
             data = self._store.encoded(take_id, fmt)
         except _audio.EncodingUnavailable:
             return json_response(404, {"detail": unavailable_message(fmt)})
-        return _ranged(data, request.headers.get("Range"), headers)
+        headers.append(("ETag", etag(request.path, data)))
+        return _ranged(data, request.headers.get("Range"), headers, request.headers.get("If-Range"))
 
     def _stream_wav(self, take_id: str) -> Iterator[bytes]:
         """The WAV header with final sizes first, then each sentence's PCM as soon as generation reaches it."""
@@ -161,10 +162,19 @@ def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _ranged(data: bytes, header: str | None, headers: list[tuple[str, str]]) -> Response:
-    """The whole file, or one `bytes=` range of it (206), as S3 answers."""
+def etag(key: str, data: bytes) -> str:
+    """The object's ETag: 32 hex digits, quoted, as S3's. A take's audio never changes once ready, so its key and
+    length name the version, and the bytes need no hashing on every download (S3 hashes once, at upload)."""
+    return f'"{hashlib.md5(f"{key}:{len(data)}".encode(), usedforsecurity=False).hexdigest()}"'
+
+
+def _ranged(data: bytes, header: str | None, headers: list[tuple[str, str]], if_range: str | None = None) -> Response:
+    """The whole file, or one `bytes=` range of it (206), as S3 answers; the whole file when `If-Range` names
+    another version (RFC 9110 13.1.5)."""
     match = re.fullmatch(r"bytes=(\d*)-(\d*)", header.strip()) if header else None
     if match is None or match[1] == match[2] == "":
+        return Response(200, data, headers)
+    if if_range is not None and if_range.strip() != dict(headers).get("ETag"):
         return Response(200, data, headers)
     size = len(data)
     if match[1] == "":
@@ -173,5 +183,7 @@ def _ranged(data: bytes, header: str | None, headers: list[tuple[str, str]]) -> 
         start = int(match[1])
         end = min(int(match[2]), size - 1) if match[2] else size - 1
     if start >= size or start > end:
-        return s3_error(416, "InvalidRange", "The requested range is not satisfiable")
+        answer = s3_error(416, "InvalidRange", "The requested range is not satisfiable")
+        answer.headers.append(("Content-Range", f"bytes */{size}"))
+        return answer
     return Response(206, data[start : end + 1], [*headers, ("Content-Range", f"bytes {start}-{end}/{size}")])
