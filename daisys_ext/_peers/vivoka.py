@@ -158,8 +158,10 @@ def parse_ticket(data: Any, voice_id: str, url: str) -> Ticket:
 def _positive_int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    # isascii: str.isdigit() is true of '²' too, which int() refuses; a rate has few digits, int() refuses 4,300
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= 12:
+        value = int(text)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return value if isinstance(value, int) and value > 0 else None
