@@ -34,8 +34,7 @@ def run(args: argparse.Namespace, ui: Ui, store: object = None) -> int:
         else "It gives WAV audio only: mp3, flac, m4a and webm need PyAV (pip install 'daisys-ext[emulator]')."
     )
     with Emulator(**vars(options)) as emulator:
-        env = {"DAISYS_API_URL": emulator.api_url, "DAISYS_AUTH_URL": emulator.api_url}  # where CLI and library go
-        env.update(DAISYS_EMAIL=emulator.email, DAISYS_PASSWORD=emulator.password)
+        env = emulator.environment  # where the command and the library go
         urls = {"api_url": emulator.api_url, "storage_url": emulator.storage_url, "worker_url": emulator.worker_url}
         ui.result({"env": env, **urls, "formats": list(formats)}, "\n".join(f"export {n}={v}" for n, v in env.items()))
         ui.note(

@@ -239,6 +239,16 @@ class Emulator:
     # -- observation -----------------------------------------------------------------------------------------------
 
     @property
+    def environment(self) -> dict[str, str]:
+        """The ``DAISYS_*`` variables that point ``daisys_ext`` and the ``daisys`` command at this emulator."""
+        return {
+            "DAISYS_API_URL": self.api_url,
+            "DAISYS_AUTH_URL": self.api_url,
+            "DAISYS_EMAIL": self.email,
+            "DAISYS_PASSWORD": self.password,
+        }
+
+    @property
     def requests(self) -> list[RecordedRequest]:
         """Every request the origins received so far, oldest first."""
         return self._log.snapshot()

@@ -40,10 +40,7 @@ def servers() -> Iterator[tuple[Emulator, dict[str, str]]]:
         FakeNeuphonic() as neuphonic,
     ):
         yield emulator, {
-            "DAISYS_API_URL": emulator.api_url,
-            "DAISYS_AUTH_URL": emulator.api_url,
-            "DAISYS_EMAIL": emulator.email,
-            "DAISYS_PASSWORD": emulator.password,
+            **emulator.environment,
             "VIVOKA_URL": vivoka.url,
             "NEUPHONIC_API_KEY": neuphonic.api_key,
             "NEUPHONIC_URL": neuphonic.url,

@@ -65,9 +65,7 @@ async def aclient(emu: Emulator) -> AsyncIterator[AsyncClient]:
 @pytest.fixture
 def agent_env(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The DAISYS_* environment pointing at the emulator (as `daisys emulator` prints it), set for the test."""
-    from daisys_ext.cli._emulator import environment
-
-    env = environment(emu.api_url, emu.email, emu.password)
+    env = emu.environment
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
