@@ -218,18 +218,21 @@ class EmulatorProcess:
 class Trace:
     """The HTTP answers of one operation as the client's log tells them: (method, url, status, retries before it)."""
 
-    retries: int = 0  # retries logged since the last final answer
+    retries: int = 0  # the retry the attempt being answered is (0: the first attempt)
+    next_retry: int = 0  # the retry the client announced for the next attempt
     answers: list[tuple[str, str, int, int]] = dataclasses.field(default_factory=list)
 
 
 CURRENT: contextvars.ContextVar[Trace | None] = contextvars.ContextVar("soak_trace", default=None)
 WHO: contextvars.ContextVar[str] = contextvars.ContextVar("soak_who", default="setup")  # thread or task name
 _RETRYING = re.compile(r"^retrying (\S+) (\S+) after .+ \(retry (\d+)\)$")
+_ATTEMPT = re.compile(r"^([A-Z]+) (\S+)$")
 _ANSWERED = re.compile(r"^([A-Z]+) (\S+) -> (\d+)$")
 
 
 class TraceHandler(logging.Handler):
-    """Reads the `daisys_ext` log (retries at INFO, each final answer at DEBUG) into the current operation's Trace.
+    """Reads the `daisys_ext` log into the current operation's Trace: each attempt and its answer at DEBUG, and
+    between an answer and the next attempt the retry announced at INFO (``retrying ... (retry N)``).
 
     Records are handled in the thread or task that logs them, so a context variable says whose they are.
     """
@@ -248,18 +251,19 @@ class TraceHandler(logging.Handler):
                 self.warnings[re.sub(r"\d+", "N", message)[:120]] += 1
                 if message.startswith("reconnecting failed") and re.search(r"answered (429|502|503|504)", message):
                     self.background_exhausted += 1
-        retrying = _RETRYING.match(message) is not None
-        if retrying:
+        announced = _RETRYING.match(message)
+        if announced:
             with self._lock:
                 self.retries += 1
         trace = CURRENT.get()
         if trace is None:
             return
-        if retrying:
-            trace.retries += 1
+        if announced:
+            trace.next_retry = int(announced[3])
+        elif _ATTEMPT.match(message):
+            trace.retries, trace.next_retry = trace.next_retry, 0
         elif match := _ANSWERED.match(message):
             trace.answers.append((match[1], match[2], int(match[3]), trace.retries))
-            trace.retries = 0
             del trace.answers[:-50]
 
 
