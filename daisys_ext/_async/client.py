@@ -563,35 +563,43 @@ class AsyncClient(TokenAttributes):
         ``sleep_seconds`` fixes the interval instead. Past ``wait_timeout`` seconds (``timeout``,
         the official SDK's name) a ``DaisysTimeoutError`` carries the last states.
         """
-        from .._errors import DaisysTakeGenerateError
-
-        results = await self._wait(
+        results = await self._wait_takes(
             [take_ids] if isinstance(take_ids, str) else take_ids,
-            self._list_takes,
-            self.get_take,
-            _take_id,
+            raise_on_error,
+            wait_seconds(wait_timeout, timeout),
             sleep_seconds=sleep_seconds,
             callback=async_choose_callback(callback, async_callback),
-            wait_timeout=wait_seconds(wait_timeout, timeout),
-            describe=_take_traits,
         )
-        WaitTracker.check(results, raise_on_error, DaisysTakeGenerateError, "take")
         return results[0] if isinstance(take_ids, str) else results
 
     async def _takes_ready(
         self, takes: list[TakeResponse], raise_on_error: bool, wait_timeout: float | None
     ) -> list[TakeResponse]:
         """Wait for takes just generated: their generate answers count as the first round of polling."""
+        return await self._wait_takes([take.take_id for take in takes], raise_on_error, wait_timeout, known=takes)
+
+    async def _wait_takes(
+        self,
+        ids: list[str],
+        raise_on_error: bool,
+        wait_timeout: float | None,
+        *,
+        sleep_seconds: float | None = None,
+        callback: Callable[[list[TakeResponse]], Any] | None = None,
+        known: Sequence[TakeResponse] = (),
+    ) -> list[TakeResponse]:
+        """``_wait`` for takes (listed in batches, each polled when its progress says), failures checked."""
         from .._errors import DaisysTakeGenerateError
 
-        ids = [take.take_id for take in takes]
         results = await self._wait(
             ids,
             self._list_takes,
             self.get_take,
             _take_id,
+            sleep_seconds=sleep_seconds,
+            callback=callback,
             wait_timeout=wait_timeout,
-            known=takes,
+            known=known,
             describe=_take_traits,
         )
         WaitTracker.check(results, raise_on_error, DaisysTakeGenerateError, "take")

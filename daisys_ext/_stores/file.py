@@ -120,17 +120,25 @@ class FileTokenStore:
     def _timed_out(self, wait: float) -> DaisysTokenStoreError:
         return DaisysTokenStoreError(f"The token file {self.path} stayed locked by another process for {wait:g} s.")
 
+    def _polls(self, fd: int, wait: float) -> Iterator[None]:
+        """Tries the lock on ``fd`` until it is taken, yielding each time the caller must sleep before trying again.
+
+        The waiting is the caller's (``time.sleep`` or ``asyncio.sleep``), so both flavours share this loop.
+        """
+        started = time.monotonic()
+        while not self._try_lock(fd):
+            if time.monotonic() - started >= wait:
+                raise self._timed_out(wait)
+            yield
+        self.lock_waits.record(time.monotonic() - started)
+
     @contextlib.contextmanager
     def lock(self, wait: float, hold: float) -> Iterator[None]:
         """Hold the file lock (``hold`` is not needed: the OS releases the lock of a process that dies)."""
         fd = self._open_lock()
-        started = time.monotonic()
         try:
-            while not self._try_lock(fd):
-                if time.monotonic() - started >= wait:
-                    raise self._timed_out(wait)
+            for _ in self._polls(fd, wait):
                 time.sleep(POLL_SECONDS)
-            self.lock_waits.record(time.monotonic() - started)
             yield
         finally:
             os.close(fd)  # closing the descriptor releases the lock
@@ -161,13 +169,9 @@ class FileTokenStore:
         import asyncio
 
         fd = self._open_lock()
-        started = time.monotonic()
         try:
-            while not self._try_lock(fd):
-                if time.monotonic() - started >= wait:
-                    raise self._timed_out(wait)
+            for _ in self._polls(fd, wait):
                 await asyncio.sleep(POLL_SECONDS)
-            self.lock_waits.record(time.monotonic() - started)
             yield
         finally:
             os.close(fd)

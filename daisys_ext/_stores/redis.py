@@ -152,6 +152,12 @@ class RedisTokenStore:
             f"The Redis token store's lock {self.lock_key!r} stayed held by another process for {wait:g} s."
         )
 
+    def _taken(self, acquired: bool, wait: float, started: float) -> None:
+        """After an acquire begun at ``started`` (either flavour): raise if it failed, else note the wait."""
+        if not acquired:
+            raise self._timed_out(wait)
+        self.lock_waits.record(time.monotonic() - started)
+
     # -- sync ------------------------------------------------------------------------
 
     def load(self) -> StoredTokens | None:
@@ -176,9 +182,8 @@ class RedisTokenStore:
         started = time.monotonic()
         with self._errors():
             lock = self._lock_of(self._client(), wait, hold)
-            if not lock.acquire():
-                raise self._timed_out(wait)
-        self.lock_waits.record(time.monotonic() - started)
+            acquired = lock.acquire()
+        self._taken(acquired, wait, started)
         try:
             yield
         finally:
@@ -209,9 +214,8 @@ class RedisTokenStore:
         started = time.monotonic()
         with self._errors():
             lock = self._lock_of(self._async_client(), wait, hold)
-            if not await lock.acquire():
-                raise self._timed_out(wait)
-        self.lock_waits.record(time.monotonic() - started)
+            acquired = await lock.acquire()
+        self._taken(acquired, wait, started)
         try:
             yield
         finally:

@@ -6,7 +6,7 @@ to a list; a non-empty list means the request deserves a 422 with `{"detail": er
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 Loc = tuple[str | int, ...]
@@ -189,8 +189,25 @@ def user_data(value: Any, loc: Loc, errors: Errors) -> str | int | float | None:
     return None
 
 
-def _optional(data: dict[str, Any], key: str) -> Any:
-    return data.get(key)
+Check = Callable[[Any, Loc, Errors], Any]
+
+
+def _required(data: dict[str, Any], key: str, loc: Loc, errors: Errors, check: Check) -> Any:
+    """``data[key]`` checked by ``check``; where it is absent, FastAPI's "Field required" error and None."""
+    if key not in data:
+        errors.append(error("missing", (*loc, key), "Field required", data))
+        return None
+    return check(data[key], (*loc, key), errors)
+
+
+def _nullable(data: dict[str, Any], key: str, loc: Loc, errors: Errors, check: Check) -> Any:
+    """``data[key]`` checked by ``check``, or None where it is absent or null."""
+    value = data.get(key)
+    return None if value is None else check(value, (*loc, key), errors)
+
+
+def _gender(value: Any, loc: Loc, errors: Errors) -> str | None:
+    return enum_value(value, loc, errors, GENDERS)
 
 
 def take_without_voice(value: Any, loc: Loc, errors: Errors) -> dict[str, Any] | None:
@@ -199,19 +216,13 @@ def take_without_voice(value: Any, loc: Loc, errors: Errors) -> dict[str, Any] |
     if data is None:
         return None
     before = len(errors)
-    result: dict[str, Any] = {}
-    if "text" in data:
-        result["text"] = string(data["text"], (*loc, "text"), errors)
-    else:
-        errors.append(error("missing", (*loc, "text"), "Field required", data))
-    language = _optional(data, "override_language")
-    result["override_language"] = None if language is None else string(language, (*loc, "override_language"), errors)
-    style = _optional(data, "style")
-    result["style"] = None if style is None else string_list(style, (*loc, "style"), errors)
-    result["prosody"] = prosody(_optional(data, "prosody"), (*loc, "prosody"), errors)
-    result["status_webhook"] = webhook(_optional(data, "status_webhook"), (*loc, "status_webhook"), errors)
-    result["done_webhook"] = webhook(_optional(data, "done_webhook"), (*loc, "done_webhook"), errors)
-    result["user_data"] = user_data(_optional(data, "user_data"), (*loc, "user_data"), errors)
+    result: dict[str, Any] = {"text": _required(data, "text", loc, errors, string)}
+    result["override_language"] = _nullable(data, "override_language", loc, errors, string)
+    result["style"] = _nullable(data, "style", loc, errors, string_list)
+    result["prosody"] = prosody(data.get("prosody"), (*loc, "prosody"), errors)
+    result["status_webhook"] = webhook(data.get("status_webhook"), (*loc, "status_webhook"), errors)
+    result["done_webhook"] = webhook(data.get("done_webhook"), (*loc, "done_webhook"), errors)
+    result["user_data"] = user_data(data.get("user_data"), (*loc, "user_data"), errors)
     return None if len(errors) > before else result
 
 
@@ -235,25 +246,24 @@ def voice_generate(value: Any, loc: Loc, errors: Errors) -> dict[str, Any] | Non
     if data is None:
         return None
     before = len(errors)
-    result: dict[str, Any] = {}
-    for key in ("name", "model"):
-        if key in data:
-            result[key] = string(data[key], (*loc, key), errors)
-        else:
-            errors.append(error("missing", (*loc, key), "Field required", data))
-    if "gender" in data:
-        result["gender"] = enum_value(data["gender"], (*loc, "gender"), errors, GENDERS)
-    else:
-        errors.append(error("missing", (*loc, "gender"), "Field required", data))
-    description = data.get("description")
-    result["description"] = None if description is None else string(description, (*loc, "description"), errors)
-    style = data.get("default_style")
-    result["default_style"] = None if style is None else string_list(style, (*loc, "default_style"), errors)
+    result: dict[str, Any] = {key: _required(data, key, loc, errors, string) for key in ("name", "model")}
+    result["gender"] = _required(data, "gender", loc, errors, _gender)
+    result["description"] = _nullable(data, "description", loc, errors, string)
+    result["default_style"] = _nullable(data, "default_style", loc, errors, string_list)
     result["default_prosody"] = prosody(data.get("default_prosody"), (*loc, "default_prosody"), errors)
-    example = data.get("example_take")
-    result["example_take"] = None if example is None else take_without_voice(example, (*loc, "example_take"), errors)
+    result["example_take"] = _nullable(data, "example_take", loc, errors, take_without_voice)
     result["done_webhook"] = webhook(data.get("done_webhook"), (*loc, "done_webhook"), errors)
     return None if len(errors) > before else result
+
+
+# VoiceUpdate's fields (plus `description`) and how each is checked; a field absent or null is left as it is.
+_VOICE_UPDATE: tuple[tuple[str, Check], ...] = (
+    ("name", string),
+    ("gender", _gender),
+    ("description", string),
+    ("default_style", string_list),
+    ("default_prosody", prosody),
+)
 
 
 def voice_update(value: Any, loc: Loc, errors: Errors) -> dict[str, Any] | None:
@@ -262,17 +272,7 @@ def voice_update(value: Any, loc: Loc, errors: Errors) -> dict[str, Any] | None:
     if data is None:
         return None
     before = len(errors)
-    result: dict[str, Any] = {}
-    if data.get("name") is not None:
-        result["name"] = string(data["name"], (*loc, "name"), errors)
-    if data.get("gender") is not None:
-        result["gender"] = enum_value(data["gender"], (*loc, "gender"), errors, GENDERS)
-    if data.get("description") is not None:
-        result["description"] = string(data["description"], (*loc, "description"), errors)
-    if data.get("default_style") is not None:
-        result["default_style"] = string_list(data["default_style"], (*loc, "default_style"), errors)
-    if data.get("default_prosody") is not None:
-        result["default_prosody"] = prosody(data["default_prosody"], (*loc, "default_prosody"), errors)
+    result = {key: check(data[key], (*loc, key), errors) for key, check in _VOICE_UPDATE if data.get(key) is not None}
     return None if len(errors) > before else result
 
 
