@@ -1,25 +1,19 @@
 """Credentials: the token file of ``daisys login`` (never the password), which credentials win, and the client.
 
-The token file is ``tokens.json`` in the user's config folder (``DAISYS_CONFIG_DIR``, else
-``$XDG_CONFIG_HOME/daisys``, else ``%APPDATA%\\daisys`` on Windows, else ``~/.config/daisys``),
-0600 in a 0700 folder, replaced atomically, with one entry per auth service URL (an emulator
-never gets the real service's tokens). Each entry is a ``FileTokenStore``: commands running at
-once share one renewal under its file lock. A command's credentials are, in order: tokens in
-the environment, then ``DAISYS_EMAIL`` and ``DAISYS_PASSWORD``, then the stored tokens.
+Where the token file is and which credentials win is in ``daisys login --help``. It holds one entry per auth
+service URL (an emulator never gets the real service's tokens), each a ``FileTokenStore``: commands running at
+once share one renewal under its file lock.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._errors import DaisysTokenStoreError
 from .._http.token_store import StoredTokens
 from .._stores.file import FileTokenStore
 from ._exit import AUTH_HINT, CliError, Exit, UsageError
@@ -44,7 +38,7 @@ def config_dir() -> Path:
 
 
 class TokenStore:
-    """The token file, one ``FileTokenStore`` per auth service URL; its errors as the CLI's (exit 1)."""
+    """The token file (0600 in a 0700 folder, replaced atomically), one ``FileTokenStore`` per auth service URL."""
 
     def __init__(self, folder: Path | None = None) -> None:
         self.path = (folder or config_dir()) / "tokens.json"
@@ -54,13 +48,12 @@ class TokenStore:
         return FileTokenStore(self.path, key=service)
 
     def load(self, service: str) -> StoredTokens | None:
-        with _cli_errors():
-            return self.shared(service).load()
+        return self.shared(service).load()
 
     def save(self, service: str, tokens: StoredTokens | None) -> bool:
         """Store (or replace) ``service``'s tokens; None forgets them. Whether there were any before."""
         store = self.shared(service)
-        with _cli_errors(), store.lock(wait=LOCK_WAIT, hold=LOCK_WAIT):
+        with store.lock(wait=LOCK_WAIT, hold=LOCK_WAIT):
             had = store.load() is not None
             if tokens is not None:
                 store.save(tokens)
@@ -70,14 +63,6 @@ class TokenStore:
 
     def remove(self, service: str) -> bool:
         return self.save(service, None)
-
-
-@contextlib.contextmanager
-def _cli_errors() -> Iterator[None]:
-    try:
-        yield
-    except DaisysTokenStoreError as exc:
-        raise CliError(str(exc)) from None
 
 
 def auth_service() -> str:

@@ -26,7 +26,7 @@ from daisys_ext._files import atomic_file, temporary_names
 
 from ._auth import open_client
 from ._exit import CliError, Exit, UsageError, exit_code, one_line
-from ._files import check_service_format, safe_name, seconds, slug, take_seconds
+from ._files import check_format, safe_name, seconds, slug, take_seconds
 from ._resources import choose_voice, find_voice
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ def run(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
         journal.takes.clear()
     if jobs:
         with open_client(store) as client:
-            check_service_format(client, fmt, f"--format {fmt}")  # before any take is made
+            check_format(client, fmt, f"--format {fmt}")  # before any take is made
             _generate(client, jobs, fmt, args, ui, report, journal)
     journal.close(done=not any(Path(entry["file"]).name in journal.takes for entry in report.failed))
     ui.result(report.as_json(), "\n".join(report.lines()))

@@ -1,18 +1,16 @@
-"""``daisys emulator``: the local Daisys emulator in the foreground, and the environment that points at it.
-
-The knobs are those of ``python -m daisys_ext.testing`` (its parser reads them, so their
-defaults and checks are the same); the few a CLI user needs are options here.
-"""
+"""``daisys emulator``: the local Daisys emulator in the foreground, and the environment that points at it."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import threading
 
 from ._exit import Exit, UsageError
 from ._ui import Ui
 
+# The knobs a CLI user needs, read by `python -m daisys_ext.testing`'s parser: the same defaults and checks.
 FORWARDED = ("email", "password", "take_seconds", "token_ttl", "latency", "fail_rate", "seed", "port")
 
 
@@ -28,23 +26,19 @@ def run(args: argparse.Namespace, ui: Ui, store: object = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     formats = available_formats()
-    gives = (
-        f"It gives {', '.join(formats)} audio."
-        if len(formats) > 1
-        else "It gives WAV audio only: mp3, flac, m4a and webm need PyAV (pip install 'daisys-ext[emulator]')."
-    )
+    gives = f"It gives {', '.join(formats)} audio."
+    if len(formats) == 1:
+        gives = "It gives WAV audio only: mp3, flac, m4a and webm need PyAV (pip install 'daisys-ext[emulator]')."
     with Emulator(**vars(options)) as emulator:
         env = emulator.environment  # where the command and the library go
         urls = {"api_url": emulator.api_url, "storage_url": emulator.storage_url, "worker_url": emulator.worker_url}
         ui.result({"env": env, **urls, "formats": list(formats)}, "\n".join(f"export {n}={v}" for n, v in env.items()))
         ui.note(
-            f"Daisys emulator running at {emulator.api_url} (storage {emulator.storage_url}, "
-            f"worker {emulator.worker_url}). {gives}\nRun the export lines above in another shell to point `daisys` "
-            "and daisys_ext at it. Ctrl-C stops it."
+            f"Daisys emulator running at {emulator.api_url} (storage {emulator.storage_url}, worker "
+            f"{emulator.worker_url}). {gives}\nRun the export lines above in another shell to point `daisys` and "
+            "daisys_ext at it. Ctrl-C stops it."
         )
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             while not stop.wait(0.5):
                 pass
-        except KeyboardInterrupt:
-            pass
     return Exit.OK

@@ -7,9 +7,9 @@ import re
 import sys
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from daisys_ext._files import atomic_file
 
@@ -18,18 +18,17 @@ from ._exit import UsageError
 if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse
 
-    from ._ui import Status
+    from ._ui import Status, Ui
 
-
+T = TypeVar("T")
 FORMATS = ("wav", "mp3", "flac", "m4a", "webm")
+STATUS_WORDS = {f"progress_{n}": f"generating, {n} %" for n in (25, 50, 75)}
+STATUS_WORDS.update(started="generating", error="failed", timeout="timed out")
 
 
 def audio_format(output: str | None, given: str | None) -> tuple[str, str]:
-    """The audio format and where it was asked (``--format mp3``, ``-o x.mp3``): ``--format``, -o's extension, or wav.
-
-    An extension that is no audio format, or that another ``--format`` contradicts, is a usage error: the
-    file would hold audio its name does not say.
-    """
+    """The audio format (``--format``, else -o's extension, else wav) and where it was asked (``-o x.mp3``); a usage
+    error when the file would hold audio its name does not say."""
     suffix = Path(output).suffix.lower().lstrip(".") if output and output != "-" else ""
     if given:
         if suffix in FORMATS and suffix != given:
@@ -45,7 +44,7 @@ def audio_format(output: str | None, given: str | None) -> tuple[str, str]:
     return "wav", "wav"
 
 
-def check_service_format(client: Client, fmt: str, origin: str) -> None:
+def check_format(client: Client, fmt: str, origin: str) -> None:
     """A usage error when the service cannot give ``fmt`` (an emulator without PyAV says so), before a take is made."""
     if fmt == "wav":
         return
@@ -65,10 +64,6 @@ def refuse_stdout(output: str | None, json: bool) -> None:
         raise UsageError("-o - writes binary audio, and standard output is a terminal: give -o FILE, or pipe it")
 
 
-STATUS_WORDS = {"progress_25": "generating, 25 %", "progress_50": "generating, 50 %", "progress_75": "generating, 75 %"}
-STATUS_WORDS.update(started="generating", error="failed", timeout="timed out")
-
-
 def status_words(status: Any) -> str:
     """A take's or voice's status as a person reads it: ``progress_25`` is "generating, 25 %"."""
     value = str(getattr(status, "value", status))
@@ -79,9 +74,7 @@ def take_seconds(take: TakeResponse) -> float | None:
     """The take's audio length, from its info (samples / rate), when the service gave it."""
     info = getattr(take, "info", None)
     duration, rate = getattr(info, "duration", None), getattr(info, "audio_rate", None)
-    if isinstance(duration, int) and isinstance(rate, int) and rate > 0:
-        return duration / rate
-    return None
+    return duration / rate if isinstance(duration, int) and isinstance(rate, int) and rate > 0 else None
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -101,8 +94,9 @@ def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).lstrip(".-").rstrip("-")
 
 
-def unused_path(stem: str, suffix: str) -> Path:
-    """``stem.suffix`` in the current folder, or ``stem-2.suffix`` and so on if that is taken."""
+def unused_path(name: str, suffix: str) -> Path:
+    """A file in the current folder named after ``name``'s first words (`slug`), with ``-2`` and so on if taken."""
+    stem = slug(name)
     path, n = Path(f"{stem}.{suffix}"), 2
     while path.exists():
         path, n = Path(f"{stem}-{n}.{suffix}"), n + 1
@@ -136,10 +130,8 @@ def written(output: str | None, size: int | None, duration: float | None, first_
 
 
 class Meter:
-    """A binary file that passes writes on and notes them: how many bytes, the WAV's rate, when its first audio came.
-
-    With a ``status``, it shows ``label``, the time to the first audio and the seconds so far as audio arrives.
-    """
+    """A binary file that passes writes on and notes them (bytes, the WAV's rate, when its first audio came); with a
+    ``status``, it shows ``label``, the time to the first audio and the seconds so far as audio arrives."""
 
     def __init__(self, out: BinaryIO, status: Status | None = None, label: str = "") -> None:
         self._out, self._status, self._label = out, status, label
@@ -192,3 +184,28 @@ def audio_target(output: str | None) -> Iterator[BinaryIO]:
     else:
         with atomic_file(output) as out:
             yield out
+
+
+def download(
+    client: Client, take: TakeResponse, fmt: str, output: str | None, status: Status
+) -> tuple[TakeResponse, Meter]:
+    """``take`` once it is done (its status shown meanwhile), and its audio written where ``output`` says."""
+
+    def show(takes: list[TakeResponse]) -> None:
+        status.update(f"Take {take.take_id}: {status_words(takes[0].status)}")
+
+    if not take.status.done():
+        show([take])
+        take = client.wait_for_takes(take.take_id, callback=show)
+    status.update(f"Take {take.take_id}: downloading the {fmt}…")
+    with audio_target(output) as target:
+        meter = Meter(target)
+        client.get_take_audio(take.take_id, file=cast(BinaryIO, meter), format=fmt)
+    return take, meter
+
+
+def speak_into(output: str | None, ui: Ui, label: str, speak: Callable[[BinaryIO], T]) -> tuple[T, Meter]:
+    """``speak`` writing audio where ``output`` says while a status shows ``label``'s progress (`Meter`)."""
+    with ui.status(f"Speaking with {label}…") as status, audio_target(output) as target:
+        meter = Meter(target, status, f"Speaking with {label}")
+        return speak(cast(BinaryIO, meter)), meter

@@ -11,30 +11,15 @@ from daisys_ext._version import __version__
 from ._exit import EXIT_CODES_HELP
 from ._files import FORMATS
 
-SERVICES = ("daisys", "vivoka", "neuphonic")
-"""The services ``say --service`` speaks with (`_say.speak`)."""
-
-SERVICE_OPTIONS: dict[str, tuple[str, str, str, type, str]] = {  # service, name in `SayRequest.options`, metavar...
-    "--vivoka-url": (
-        "vivoka",
-        "url",
-        "URL",
-        str,
-        "the Vivoka service (default: $VIVOKA_URL, else http://localhost:39806)",
-    ),
+SERVICES = ("daisys", "vivoka", "neuphonic")  # the services `say --service` speaks with (`_say.speak`)
+# An option of one service only -> (that service, its name in `SayRequest.options`, metavar, type, help).
+SERVICE_OPTIONS: dict[str, tuple[str, str, str, type, str]] = {
+    "--vivoka-url": ("vivoka", "url", "URL", str, "default: $VIVOKA_URL, else http://localhost:39806"),
     "--region": ("neuphonic", "region", "REGION", str, "Neuphonic's region (default: eu-west-1)"),
     "--speed": ("neuphonic", "speed", "X", float, "0.7 to 2.5 (default: 1.0)"),
     "--temperature": ("neuphonic", "temperature", "X", float, "0 to 1 (default: 0.5)"),
-    "--neuphonic-url": (
-        "neuphonic",
-        "url",
-        "URL",
-        str,
-        "a ws:// or wss:// URL in place of Neuphonic's endpoint (a local fake's, say)",
-    ),
+    "--neuphonic-url": ("neuphonic", "url", "URL", str, "ws:// or wss://, in place of Neuphonic's (a fake's, say)"),
 }
-"""An option of one service only -> (that service, its name in `SayRequest.options`, metavar, type, help)."""
-
 STATUSES = ("waiting", "started", "progress_25", "progress_50", "progress_75", "ready", "error", "timeout")
 
 MAIN_EPILOG = f"""\
@@ -192,10 +177,8 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
     def options(self, *specs: tuple[Any, ...]) -> Parser:
-        """Arguments from ``(names, help, **argparse's keywords)``; an upper-case last name is the metavar.
-
-        ``("-o --output FILE", "the file")`` is ``add_argument("-o", "--output", metavar="FILE", help=...)``.
-        """
+        """Arguments from ``(names, help, {argparse's keywords})``: ``("-o --output FILE", "the file")`` is
+        ``add_argument("-o", "--output", metavar="FILE", help="the file")`` (an upper-case last name is the metavar)."""
         for names, text, *keywords in specs:
             words = names.split()
             metavar = words.pop() if len(words) > 1 and not any(c.islower() for c in words[-1]) else None
@@ -264,10 +247,7 @@ def build() -> Parser:
         "the file, its size and duration, the voice and the takes",
         ("text TEXT", "the text; - reads it from standard input", {"nargs": "?"}),
         ("-f --file FILE", "read the text from FILE (UTF-8), sentence by sentence"),
-        (
-            "-o --output FILE",
-            "the audio file; - for standard output (default: the text's first words, e.g. hello-there.wav)",
-        ),
+        ("-o --output FILE", "the audio file; - for standard output (default: named after the text's first words)"),
         ("--voice ID|NAME", VOICE),
         OUTPUT_FORMAT,
         ("--prosody NAME=LEVEL,...", PROSODY_HELP, {"type": prosody}),
@@ -325,11 +305,7 @@ def build() -> Parser:
         "login",
         "where the tokens are",
         ("--email", "the account's email (default: $DAISYS_EMAIL, else asked)"),
-        (
-            "--password-stdin",
-            "read the password from standard input (a pipe or a file); the email from --email or $DAISYS_EMAIL",
-            FLAG,
-        ),
+        ("--password-stdin", "read the password from standard input; the email from --email or $DAISYS_EMAIL", FLAG),
     )
     commands.add("logout", "what was done")
     commands.add(

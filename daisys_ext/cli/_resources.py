@@ -5,26 +5,17 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any
 
 from ._auth import open_client
 from ._exit import CliError, Exit, NotFoundError, UsageError
-from ._files import (
-    Meter,
-    audio_format,
-    audio_target,
-    check_service_format,
-    refuse_stdout,
-    status_words,
-    take_seconds,
-    written,
-)
+from ._files import audio_format, check_format, download, refuse_stdout, status_words, take_seconds, written
 
 if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse, VoiceInfo
 
     from ._auth import TokenStore
-    from ._ui import Status, Ui
+    from ._ui import Ui
 
 MAX_TAKE_PAGES = 10  # of takes, looking for --length of them with --status
 VOICE_PAGE, MAX_VOICE_PAGES = 100, 20  # 2000 voices: beyond that, give the id
@@ -174,31 +165,9 @@ def take_audio(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     output = args.output or f"{args.take_id}.{fmt}"
     refuse_stdout(output, args.json)
     with open_client(store) as client, ui.status(f"Take {args.take_id}…") as status:
-        check_service_format(client, fmt, origin)
+        check_format(client, fmt, origin)
         take, meter = download(client, client.get_take(args.take_id), fmt, output, status)  # 404: exit 4
     duration = take_seconds(take)
-    if args.json:
-        ui.json(
-            {"file": output, "format": fmt, "bytes": meter.bytes, "duration_s": duration, "take": take.model_dump()}
-        )
-    else:
-        (ui.note if output == "-" else ui.print)(written(output, meter.bytes, duration) + ".")
+    data = {"file": output, "format": fmt, "bytes": meter.bytes, "duration_s": duration, "take": take.model_dump()}
+    ui.result(data, written(output, meter.bytes, duration) + ".", aside=output == "-")
     return Exit.OK
-
-
-def download(
-    client: Client, take: TakeResponse, fmt: str, output: str | None, status: Status
-) -> tuple[TakeResponse, Meter]:
-    """``take`` once it is done (its status shown meanwhile), and its audio written where ``output`` says."""
-
-    def show(takes: list[TakeResponse]) -> None:
-        status.update(f"Take {take.take_id}: {status_words(takes[0].status)}")
-
-    if not take.status.done():
-        show([take])
-        take = client.wait_for_takes(take.take_id, callback=show)
-    status.update(f"Take {take.take_id}: downloading the {fmt}…")
-    with audio_target(output) as target:
-        meter = Meter(target)
-        client.get_take_audio(take.take_id, file=cast(BinaryIO, meter), format=fmt)
-    return take, meter

@@ -1,12 +1,8 @@
 """``daisys say``: text to speech into a file, standard output or the speakers, by the service ``--service`` names.
 
-The command line is checked first (`SayRequest`: every usage error before anything connects),
-then `speak` hands it to the service. Daisys speaks here: a TEXT argument is one take over
-REST, its status shown, then downloaded in the format asked for; text from a file or a pipe,
-``--stream``, ``--play`` and ``--subtitles`` go over a websocket (``speak_stream``), each
-sentence sent as soon as it is read and the WAV written as its audio arrives. Vivoka and
-Neuphonic speak in `_say_peers`, and refuse what they cannot honour (`refuse`). Options of
-one service only are in `_parser.SERVICE_OPTIONS`; another service's is a usage error.
+The command line is checked first (`SayRequest`: every usage error before anything connects), then `speak`
+hands it to the service: Daisys here (REST for a TEXT argument, else a websocket: ``daisys say --help``),
+Vivoka and Neuphonic in `_say_peers`. Options of one service only are in `_parser.SERVICE_OPTIONS`.
 """
 
 from __future__ import annotations
@@ -17,33 +13,23 @@ import importlib
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ._auth import TokenStore, open_client
 from ._exit import CliError, Exit, UsageError
-from ._files import (
-    Meter,
-    audio_format,
-    audio_target,
-    check_service_format,
-    refuse_stdout,
-    slug,
-    take_seconds,
-    unused_path,
-    written,
-)
+from ._files import audio_format, check_format, download, refuse_stdout, speak_into, take_seconds, unused_path, written
 from ._parser import PROSODY_MODELS, SERVICE_OPTIONS
-from ._resources import choose_voice, download
+from ._resources import choose_voice
 
 if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse, VoiceInfo
 
+    from ._files import Meter
     from ._ui import Ui
 
-T = TypeVar("T")
 SENTENCE_TIMEOUT = 120.0  # seconds for each sentence's audio over the websocket
 
 
@@ -56,10 +42,10 @@ class TextSource:
 
     @property
     def name(self) -> str:
-        """What to name the output after: the text's first words, or the file."""
-        if self.text is not None:
-            return slug(self.text)
-        return "speech" if self.path in (None, "-") else slug(Path(self.path or "").stem)
+        """What the output is named after: the text, the file, or (standard input) speech."""
+        return (
+            self.text if self.text is not None else "speech" if self.path in (None, "-") else Path(self.path or "").stem
+        )
 
     def chunks(self) -> Iterator[str]:
         """The text in pieces as they can be read: lines (with their line ends) of a file or a pipe."""
@@ -109,20 +95,10 @@ class SayResult:
     extra: dict[str, Any] = field(default_factory=dict)  # the service's own (`sample_rate`, its URL, ...)
 
     @classmethod
-    def of(
-        cls, service: str, request: SayRequest, meter: Meter, duration: float | None, voice: dict[str, Any], **more: Any
-    ) -> SayResult:
+    def of(cls, service: str, request: SayRequest, meter: Meter, duration: float | None, **more: Any) -> SayResult:
         """What ``service`` spoke for ``request``, as ``meter`` saw it written."""
         size = meter.size(request.output)
-        return cls(
-            service=service,
-            file=request.output,
-            format=request.format,
-            bytes=size,
-            duration_s=duration,
-            voice=voice,
-            **more,
-        )
+        return cls(service=service, file=request.output, format=request.format, bytes=size, duration_s=duration, **more)
 
     def as_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -136,12 +112,9 @@ def run(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     if request.play:
         require_playback()
     result = speak(args.service, request, ui, store)
-    if args.json:
-        ui.json(result.as_json())
-        return Exit.OK
     line = written(result.file, None if result.file is None else result.bytes, result.duration_s, result.first_audio_s)
     line += f"; subtitles in {result.subtitles}." if result.subtitles else "."
-    (ui.note if result.file == "-" else ui.print)(line)
+    ui.result(result.as_json(), line, aside=result.file == "-")
     return Exit.OK
 
 
@@ -200,14 +173,9 @@ def require_playback() -> None:
 def refuse(request: SayRequest, service: str, *, voice: bool = False, language: bool = False) -> None:
     """A `UsageError` for what a WAV-only ``service`` cannot honour: prosody, style, subtitles, other formats;
     ``--voice`` and ``--language`` unless it takes them."""
-    flags = (
-        ("--prosody", request.prosody),
-        ("--style", request.style),
-        ("--subtitles", request.subtitles),
-        ("--voice", request.voice and not voice),
-        ("--language", request.language and not language),
-    )
-    if given := [flag for flag, on in flags if on]:
+    flags: dict[str, Any] = {"--prosody": request.prosody, "--style": request.style, "--subtitles": request.subtitles}
+    flags |= {"--voice": request.voice and not voice, "--language": request.language and not language}
+    if given := [flag for flag, on in flags.items() if on]:
         them = "it" if len(given) == 1 else "them"
         raise UsageError(f"--service {service} cannot honour {', '.join(given)}: leave {them} out")
     if request.format != "wav":
@@ -215,13 +183,6 @@ def refuse(request: SayRequest, service: str, *, voice: bool = False, language: 
             f"--service {service} gives WAV audio, not {request.format} ({request.origin}):"
             " use --format wav (or an -o name ending in .wav)"
         )
-
-
-def speak_into(request: SayRequest, ui: Ui, label: str, speak: Callable[[BinaryIO], T]) -> tuple[T, Meter]:
-    """``speak`` writing the request's output while a status shows ``label``'s progress (`Meter`)."""
-    with ui.status(f"Speaking with {label}…") as status, audio_target(request.output) as target:
-        meter = Meter(target, status, f"Speaking with {label}")
-        return speak(cast(BinaryIO, meter)), meter
 
 
 def speak(service: str, request: SayRequest, ui: Ui, store: TokenStore) -> SayResult:
@@ -253,11 +214,13 @@ def _take_options(request: SayRequest) -> dict[str, Any]:
 
 def _over_rest(client: Client, voice: VoiceInfo, request: SayRequest, ui: Ui) -> SayResult:
     text = request.source.read().strip()
-    check_service_format(client, request.format, request.origin)  # before the take is made
+    check_format(client, request.format, request.origin)  # before the take is made
     with ui.status(f"Asking for a take with {voice.name}…") as status:
         take = client.generate_take(voice.voice_id, text, wait=False, **_take_options(request))
         take, meter = download(client, take, request.format, request.output, status)
-    return SayResult.of("daisys", request, meter, take_seconds(take), voice.model_dump(), takes=[take.model_dump()])
+    return SayResult.of(
+        "daisys", request, meter, take_seconds(take), voice=voice.model_dump(), takes=[take.model_dump()]
+    )
 
 
 def _over_websocket(client: Client, voice: VoiceInfo, request: SayRequest, ui: Ui) -> SayResult:
@@ -270,15 +233,14 @@ def _over_websocket(client: Client, voice: VoiceInfo, request: SayRequest, ui: U
             raise UsageError("There was no text to speak.")  # and no file is left
         return takes
 
-    takes, meter = speak_into(request, ui, voice.name, stream)  # time to first audio counts the connection too
-    dumped, first = [take.model_dump() for take in takes], meter.first_audio
+    takes, meter = speak_into(request.output, ui, voice.name, stream)  # time to first audio counts the connection too
+    dumped = {"voice": voice.model_dump(), "takes": [take.model_dump() for take in takes]}
     return SayResult.of(
         "daisys",
         request,
         meter,
         meter.audio_seconds,
-        voice.model_dump(),
-        takes=dumped,
-        first_audio_s=first,
+        first_audio_s=meter.first_audio,
         subtitles=request.subtitles,
+        **dumped,
     )

@@ -1,4 +1,4 @@
-"""``daisys say --service vivoka|neuphonic``: the other services (`daisys_ext.peers`), WAV only, via `_say.speak_into`.
+"""``daisys say --service vivoka|neuphonic``: the other services (`daisys_ext.peers`), WAV only.
 
 Vivoka takes a whole text (a file or a pipe is read to its end first) and has its own voice
 ids. Neuphonic's API key comes from ``$NEUPHONIC_API_KEY`` only (a command line is seen by
@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ._exit import CliError, Exit, NotFoundError, UsageError
-from ._files import Meter
-from ._say import SayRequest, SayResult, refuse, speak_into
+from ._files import speak_into
+from ._say import SayRequest, SayResult, refuse
 
 if TYPE_CHECKING:
     from daisys_ext.peers import Spoken
     from daisys_ext.peers.vivoka import VivokaClient
 
+    from ._files import Meter
     from ._ui import Ui
 
 NEUPHONIC_KEY = "NEUPHONIC_API_KEY"
@@ -28,7 +29,9 @@ LISTED = 10  # Vivoka voice ids named in a note or an error, at most
 def _result(request: SayRequest, service: str, spoken: Spoken, meter: Meter, voice: Any, **url: str) -> SayResult:
     """What was spoken; ``first_audio_s`` counts to the first audio, not the WAV header (written before any)."""
     extra = {"sample_rate": spoken.sample_rate, "pcm_bytes": spoken.pcm_bytes, **url}
-    return SayResult.of(service, request, meter, spoken.duration, voice, first_audio_s=meter.first_audio, extra=extra)
+    return SayResult.of(
+        service, request, meter, spoken.duration, voice=voice, first_audio_s=meter.first_audio, extra=extra
+    )
 
 
 def vivoka(request: SayRequest, ui: Ui) -> SayResult:
@@ -40,9 +43,9 @@ def vivoka(request: SayRequest, ui: Ui) -> SayResult:
         raise UsageError("There was no text to speak.")
     with VivokaClient(url) as client:
         voice_id, description = _vivoka_voice(client, request.voice, ui)
-
+        label = f"Vivoka's voice {voice_id}"
         spoken, meter = speak_into(
-            request, ui, f"Vivoka's voice {voice_id}", lambda out: client.speak(text, out, voice_id, play=request.play)
+            request.output, ui, label, lambda out: client.speak(text, out, voice_id, play=request.play)
         )
         voice = {"voice_id": voice_id, "description": description}
         return _result(request, "vivoka", spoken, meter, voice=voice, url=client.base_url)
@@ -99,7 +102,7 @@ def neuphonic(request: SayRequest, ui: Ui) -> SayResult:
                     raise UsageError("There was no text to speak.")
                 return spoken
 
-            spoken, meter = speak_into(request, ui, f"Neuphonic ({language})", speak)
+            spoken, meter = speak_into(request.output, ui, f"Neuphonic ({language})", speak)
             return _result(request, "neuphonic", spoken, meter, voice={"language": language}, endpoint=client.endpoint)
     except PeerConnectError as exc:
         if exc.status in (401, 403):

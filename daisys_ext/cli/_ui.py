@@ -1,10 +1,7 @@
 """What the CLI shows: notes and progress on standard error, results, tables and JSON on standard output.
 
-Progress (a spinner with the current state, a bar for a batch) appears only when standard
-error is a terminal (not ``TERM=dumb``, not ``--quiet``), and is erased when done. It is
-drawn with ``rich`` (the ``cli`` extra) when installed, else as plain lines. Colour only on
-a terminal, and never with ``NO_COLOR``. Tables are ``rich`` tables on a terminal, and
-aligned plain text otherwise (``--json`` is for programs).
+Progress and tables are drawn with ``rich`` (the ``cli`` extra) on a terminal (not ``TERM=dumb``;
+progress not with ``--quiet``, and erased when done), as plain lines otherwise; colour never with ``NO_COLOR``.
 """
 
 from __future__ import annotations
@@ -14,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any, TextIO
 
 
@@ -60,41 +58,24 @@ class Ui:
     def __init__(
         self, *, quiet: bool = False, as_json: bool = False, stdout: TextIO | None = None, stderr: TextIO | None = None
     ) -> None:
-        self.as_json = as_json  # the command's --json: its result as one JSON document
-        self.out = stdout or sys.stdout
-        self.err = stderr or sys.stderr
-        self.quiet = quiet
-        dumb = os.environ.get("TERM") == "dumb"
-        self.interactive = not quiet and not dumb and _isatty(self.err)
+        self.as_json, self.quiet = as_json, quiet  # as_json: the command's --json, its result as one JSON document
+        self.out, self.err = stdout or sys.stdout, stderr or sys.stderr
+        self.interactive = not quiet and _terminal(self.err)
         self.no_color = bool(os.environ.get("NO_COLOR"))
-        self._rich: bool | None = None
-        self._err_console: Any = None
 
-    @property
+    @cached_property
     def rich(self) -> bool:
         """Whether rich can be imported; found out (and imported) only when a terminal would show it."""
-        if self._rich is None:
-            try:
-                import rich  # noqa: F401
-            except ImportError:
-                self._rich = False
-            else:
-                self._rich = True
-        return self._rich
-
-    # -- standard error ---------------------------------------------------------------------------------------
+        try:
+            import rich  # noqa: F401
+        except ImportError:
+            return False
+        return True
 
     def note(self, text: str) -> None:
-        """A remark for the person at the terminal (what was chosen for them, say); nothing with --quiet."""
+        """A remark on standard error for the person at the terminal (what was chosen for them, say); not with -q."""
         if not self.quiet:
             print(text, file=self.err, flush=True)
-
-    def _console(self) -> Any:
-        if self._err_console is None:
-            from rich.console import Console
-
-            self._err_console = Console(file=self.err, no_color=self.no_color, highlight=False)
-        return self._err_console
 
     @contextmanager
     def status(self, text: str, total: int = 0) -> Iterator[Status]:
@@ -106,17 +87,18 @@ class Ui:
                 status.update(text)
             yield status
             return
+        from rich.console import Console
         from rich.live import Live
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
         from rich.spinner import Spinner
         from rich.text import Text
 
-        quiet = {"console": self._console(), "transient": True, "redirect_stdout": False, "redirect_stderr": False}
+        console = Console(file=self.err, no_color=self.no_color, highlight=False)
+        quiet: dict[str, Any] = dict(console=console, transient=True, redirect_stdout=False, redirect_stderr=False)
         if total:
             label = TextColumn("{task.description}", style="progress.description", markup=False)
-            live: Any = Progress(
-                SpinnerColumn(), label, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), **quiet
-            )
+            columns = (SpinnerColumn(), label, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            live: Any = Progress(*columns, **quiet)
             status._progress, status._task = live, live.add_task(fixed_width(text), total=total)
         else:
             status._last = text
@@ -125,29 +107,27 @@ class Ui:
         with live:
             yield status
 
-    # -- standard output --------------------------------------------------------------------------------------
-
     def print(self, text: str = "") -> None:
-        """A line of the command's result."""
+        """A line of the command's result, on standard output."""
         print(text, file=self.out, flush=True)
 
     def json(self, data: Any) -> None:
         """The command's result as one JSON document."""
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=self.out, flush=True)
 
-    def result(self, data: Any, line: str) -> None:
-        """The command's result: ``data`` as JSON with --json, else ``line``."""
-        self.json(data) if self.as_json else self.print(line)
+    def result(self, data: Any, line: str, *, aside: bool = False) -> None:
+        """The command's result: ``data`` as JSON with --json, else ``line`` (a note when stdout holds the audio)."""
+        if self.as_json:
+            self.json(data)
+        else:
+            (self.note if aside else self.print)(line)
 
-    def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], empty: str = "Nothing to show.") -> None:
-        """Rows under column headings: a rich table on a terminal, aligned plain text otherwise.
-
-        With no rows, ``empty`` is said on standard error and nothing is printed.
-        """
+    def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], empty: str = "Nothing.") -> None:
+        """Rows under column headings: a rich table on a terminal, aligned plain text otherwise; ``empty`` (a note)
+        when there are none."""
         if not rows:
-            self.note(empty)
-            return
-        if _isatty(self.out) and os.environ.get("TERM") != "dumb" and self.rich:
+            return self.note(empty)
+        if _terminal(self.out) and self.rich:
             from rich import box
             from rich.console import Console
             from rich.table import Table
@@ -156,8 +136,7 @@ class Ui:
             table = Table(*columns, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
             for row in rows:
                 table.add_row(*(Text(cell) for cell in row))  # as text: "[[fail]]" is not markup
-            Console(file=self.out, no_color=self.no_color, highlight=False).print(table)
-            return
+            return Console(file=self.out, no_color=self.no_color, highlight=False).print(table)
         widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
         for row in [list(columns), *rows]:
             self.print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -168,8 +147,9 @@ def fixed_width(text: str, width: int = 32) -> str:
     return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
 
 
-def _isatty(stream: TextIO) -> bool:
+def _terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal that shows what rich draws (not ``TERM=dumb``)."""
     try:
-        return stream.isatty()
+        return stream.isatty() and os.environ.get("TERM") != "dumb"
     except (AttributeError, ValueError):  # replaced by something without isatty, or closed
         return False

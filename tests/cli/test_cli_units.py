@@ -22,6 +22,7 @@ from daisys_ext import (
     DaisysServerError,
     DaisysTakeGenerateError,
     DaisysTimeoutError,
+    DaisysTokenStoreError,
     DaisysValidationError,
 )
 from daisys_ext._files import atomic_file, temporary_names
@@ -104,6 +105,7 @@ def http(status: int) -> httpx.Response:
         (DaisysTimeoutError("slow"), Exit.SERVICE),
         (DaisysTakeGenerateError("failed", None), Exit.FAILURE),
         (OSError(28, "No space left on device", "out.wav"), Exit.FAILURE),
+        (DaisysTokenStoreError("The token file t.json is not a token file."), Exit.FAILURE),
         (KeyboardInterrupt(), Exit.INTERRUPTED),
         (CliError("x", Exit.NOT_FOUND), Exit.NOT_FOUND),
     ],
@@ -134,7 +136,7 @@ def test_token_store(tmp_path: Path) -> None:
     assert store.load("http://127.0.0.1:8000") is not None
     assert store.remove("http://127.0.0.1:8000") and not store.path.exists()
     store.path.write_text("not json")
-    with pytest.raises(CliError, match="not a token file"):
+    with pytest.raises(DaisysTokenStoreError, match="not a token file"):  # exit 1, its message on one line
         store.load("x")
 
 
@@ -151,7 +153,7 @@ def test_plain_table_and_json() -> None:
 
 def test_atomic_file_modes_and_no_umask_read_at_import(tmp_path: Path) -> None:
     # Reading the umask sets it (a race with other threads): importing the library or the command must not.
-    code = "import os; os.umask = None; import daisys_ext._files, daisys_ext.cli._main, daisys_ext.cli._parser"
+    code = "import os; os.umask = None; import daisys_ext._files, daisys_ext.cli, daisys_ext.cli._parser"
     subprocess.run([sys.executable, "-c", code], check=True)
     old = os.umask(0o027)
     try:
