@@ -1,9 +1,8 @@
 """``daisys batch``: many takes from one file, at most N in flight, resumable even after a kill.
 
-The input's forms and the files' names are in ``daisys batch --help``: the same input always
-gives the same names. Each file is written atomically, so a rerun skips the files that exist;
-each take is noted in a journal beside them (`Journal`) as soon as it is asked for, so a rerun
-after Ctrl-C or a kill downloads those takes instead of making them again.
+The input's forms and the files' names are in ``daisys batch --help``: the same input always gives the same
+names. Each file is written atomically, so a rerun skips the files that exist, and each take is noted in a
+`Journal` as soon as it is asked for, so a rerun after Ctrl-C or a kill downloads it instead of making it again.
 """
 
 from __future__ import annotations
@@ -59,29 +58,25 @@ def read_items(path: str) -> list[Item]:
         raise UsageError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     suffix = Path(path).suffix.lower()
-    rows: Iterable[tuple[int, dict[str, Any]]]
+    rows: Iterable[tuple[int, Any]]
     if suffix in (".jsonl", ".ndjson"):
-        rows = _json_rows(text, path)
+        rows = ((n, _json(line, f"{path}:{n}")) for n, line in lines)
     elif suffix == ".csv":
         rows = _csv_rows(text, path)
     else:
-        rows = [(n, {"text": line}) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        rows = [(n, {"text": line}) for n, line in lines]
     if not (items := [_item(row, n, f"{path}:{n}") for n, row in rows]):
         raise UsageError(f"{path}: nothing to speak")
     return items
 
 
-def _json_rows(text: str, path: str) -> Iterable[tuple[int, dict[str, Any]]]:
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise UsageError(f"{path}:{n}: not JSON ({exc})") from None
-            if not isinstance(row, dict):
-                raise UsageError(f"{path}:{n}: expected an object with a text, not {type(row).__name__}")
-            yield n, row
+def _json(line: str, where: str) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError as exc:
+        raise UsageError(f"{where}: not JSON ({exc})") from None
 
 
 def _csv_rows(text: str, path: str) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -96,7 +91,9 @@ def _csv_rows(text: str, path: str) -> Iterable[tuple[int, dict[str, Any]]]:
         start = reader.line_num + 1
 
 
-def _item(row: dict[str, Any], line: int, where: str) -> Item:
+def _item(row: Any, line: int, where: str) -> Item:
+    if not isinstance(row, dict):
+        raise UsageError(f"{where}: expected an object with a text, not {type(row).__name__}")
     text, voice, name = row.get("text"), row.get("voice"), row.get("name")
     if not isinstance(text, str) or not text.strip():
         raise UsageError(f"{where}: no text")
@@ -124,12 +121,9 @@ def file_names(items: list[Item], fmt: str) -> list[str]:
 
 
 class Journal:
-    """The takes a batch asked for, a JSON line each (file, what it says, take id), synced to disk line by line.
-
-    A line is written as soon as a take's generate request returns, before its audio, so a
-    run stopped by Ctrl-C or a kill (SIGKILL) leaves the ids of the takes it made. Removed
-    when no item that failed has a take.
-    """
+    """The takes a batch asked for, a JSON line each (file, what it says, take id), written and synced as soon as a
+    take's generate request returns, before its audio: a run stopped by Ctrl-C or a kill (SIGKILL) leaves the ids of
+    the takes it made. Removed when no item that failed has a take."""
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / JOURNAL
@@ -164,11 +158,6 @@ class Journal:
                 self.path.unlink(missing_ok=True)
 
 
-def key(voice_id: str, text: str) -> str:
-    """What a take says, as the journal notes it: a take of other words or another voice is not reused."""
-    return hashlib.sha256(f"{voice_id}\n{text}".encode()).hexdigest()[:16]
-
-
 @dataclass
 class Report:
     """What a batch did, item by item."""
@@ -199,9 +188,8 @@ class Report:
         counts = f"{len(self.done)} generated{earlier}, {len(self.skipped)} already complete, {len(self.failed)} failed"
         head = "Interrupted" if self.interrupted else "Batch done"
         took = f"{seconds(totals['duration_s'])} of audio in {seconds(totals['wall_s'])}, in {self.folder}/"
-        return [f"{head}: {counts}; {took}"] + [
-            f"  failed: line {e['line']} ({e['file']}): {e['error']}" for e in self.failed
-        ]
+        failures = [f"  failed: line {e['line']} ({e['file']}): {e['error']}" for e in self.failed]
+        return [f"{head}: {counts}; {took}", *failures]
 
 
 def run(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
@@ -278,14 +266,14 @@ def _generate(
                     voices[wanted] = find_voice(client, wanted or "")
                 except CliError as exc:
                     voices[wanted] = exc
-            found = voices[wanted]
-        if isinstance(found, Exception):
-            raise found
-        return found
+            if isinstance(found := voices[wanted], Exception):
+                raise found
+            return found
 
     def one(item: Item, path: Path) -> tuple[TakeResponse, bool]:
         voice = voice_of(item.voice)
-        what = key(voice.voice_id, item.text)
+        # What the take says, as the journal notes it: a take of other words or another voice is not reused.
+        what = hashlib.sha256(f"{voice.voice_id}\n{item.text}".encode()).hexdigest()[:16]
         take_id = None
         noted, earlier = journal.takes.get(path.name, ("", None))
         if noted == what and earlier is not None:
@@ -347,8 +335,7 @@ def _generate(
         for _, path in jobs:
             _clean(path)
         report.interrupted = True
-        for line in report.lines():
-            ui.note(line)
+        ui.note("\n".join(report.lines()))
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(Exit.INTERRUPTED)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 from daisys_ext._files import atomic_file
 
 from ._exit import UsageError
+from ._parser import FORMATS
 
 if TYPE_CHECKING:
     from daisys_ext import Client, TakeResponse
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from ._ui import Status, Ui
 
 T = TypeVar("T")
-FORMATS = ("wav", "mp3", "flac", "m4a", "webm")
 STATUS_WORDS = {f"progress_{n}": f"generating, {n} %" for n in (25, 50, 75)}
 STATUS_WORDS.update(started="generating", error="failed", timeout="timed out")
 
@@ -161,10 +161,6 @@ class Meter:
     def audio_seconds(self) -> float:
         """Seconds of audio written so far (a WAV's)."""
         return max(0, self.bytes - self.data_offset) / self.byte_rate if self.byte_rate else 0.0
-
-    def size(self, output: str | None) -> int:
-        """The size of what was written: the file's (a WAV's header is patched in place), else the bytes counted."""
-        return self.bytes if output in (None, "-") else Path(output).stat().st_size
 
     def __getattr__(self, name: str) -> Any:  # seek, tell, flush, ...: the file's own (a WAV's header is patched)
         return getattr(self._out, name)

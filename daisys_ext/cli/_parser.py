@@ -9,8 +9,8 @@ from typing import Any, NoReturn
 from daisys_ext._version import __version__
 
 from ._exit import EXIT_CODES_HELP
-from ._files import FORMATS
 
+FORMATS = ("wav", "mp3", "flac", "m4a", "webm")  # the audio formats daisys writes
 SERVICES = ("daisys", "vivoka", "neuphonic")  # the services `say --service` speaks with (`_say.speak`)
 # An option of one service only -> (that service, its name in `SayRequest.options`, metavar, type, help).
 SERVICE_OPTIONS: dict[str, tuple[str, str, str, type, str]] = {
@@ -18,7 +18,7 @@ SERVICE_OPTIONS: dict[str, tuple[str, str, str, type, str]] = {
     "--region": ("neuphonic", "region", "REGION", str, "Neuphonic's region (default: eu-west-1)"),
     "--speed": ("neuphonic", "speed", "X", float, "0.7 to 2.5 (default: 1.0)"),
     "--temperature": ("neuphonic", "temperature", "X", float, "0 to 1 (default: 0.5)"),
-    "--neuphonic-url": ("neuphonic", "url", "URL", str, "ws:// or wss://, in place of Neuphonic's (a fake's, say)"),
+    "--neuphonic-url": ("neuphonic", "url", "URL", str, "ws:// or wss://, in place of Neuphonic's endpoint (a fake's)"),
 }
 STATUSES = ("waiting", "started", "progress_25", "progress_50", "progress_75", "ready", "error", "timeout")
 
@@ -198,21 +198,15 @@ pitch_range (signal)"
 class _Commands:
     """Adds commands with the options all share (``--debug``, ``-q``), examples and the exit codes in their help."""
 
-    def __init__(self, commands: argparse._SubParsersAction[Parser], common: Parser, prefix: str = "") -> None:
-        self.commands, self.common, self.prefix = commands, common, prefix
+    def __init__(self, commands: argparse._SubParsersAction[Parser], kinds: dict[str, Any], prefix: str = "") -> None:
+        self.commands, self.kinds, self.prefix = commands, kinds, prefix  # kinds: the formatter and common options
 
     def add(self, name: str, json: str | None, *options: tuple[Any, ...]) -> Parser:
         """The command ``name`` (its help from `SUMMARIES` and `EXAMPLES`) with ``options``; ``json``: what its
         ``--json`` prints (a command of actions has none)."""
         path = self.prefix + name
-        parser = self.commands.add_parser(
-            name,
-            help=SUMMARIES[path],
-            description=SUMMARIES[path],
-            epilog=f"examples:\n{EXAMPLES[path]}\n\n{EXIT_CODES_HELP}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-            parents=[self.common],
-        )
+        summary, epilog = SUMMARIES[path], f"examples:\n{EXAMPLES[path]}\n\n{EXIT_CODES_HELP}"
+        parser = self.commands.add_parser(name, help=summary, description=summary, epilog=epilog, **self.kinds)
         if json:
             options = (("--json", f"print {json} as one JSON document (for scripts)", FLAG), *options)
         return parser.options(*options)
@@ -222,7 +216,7 @@ class _Commands:
         actions = self.add(name, None).add_subparsers(
             dest="action", metavar="ACTION", required=True, parser_class=Parser
         )
-        return _Commands(actions, self.common, f"{name} ")
+        return _Commands(actions, self.kinds, f"{name} ")
 
 
 def build() -> Parser:
@@ -231,17 +225,13 @@ def build() -> Parser:
         ("--debug", "show the client's (redacted) debug log, and a traceback on errors", quiet),
         ("-q --quiet", "no progress and no notes on stderr", quiet),
     )
-    parser = Parser(
-        prog="daisys",
-        description="Speech from a shell, with the Daisys Speak text-to-speech API.",
-        epilog=MAIN_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common],
-    )
+    kinds: dict[str, Any] = {"formatter_class": argparse.RawDescriptionHelpFormatter, "parents": [common]}
+    about = "Speech from a shell, with the Daisys Speak text-to-speech API."
+    parser = Parser(prog="daisys", description=about, epilog=MAIN_EPILOG, **kinds)
     version = f"daisys {__version__} (daisys-ext, Python {platform.python_version()})"
     parser.add_argument("--version", action="version", version=version)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=Parser)
-    commands = _Commands(subparsers, common)
+    commands = _Commands(subparsers, kinds)
     say = commands.add(
         "say",
         "the file, its size and duration, the voice and the takes",

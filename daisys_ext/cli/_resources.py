@@ -30,9 +30,6 @@ def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# -- voices by id or name --------------------------------------------------------------------------------------------
-
-
 def all_voices(client: Client) -> Iterator[VoiceInfo]:
     """The account's voices, newest first, page by page."""
     for page in range(1, MAX_VOICE_PAGES + 1):
@@ -43,10 +40,8 @@ def all_voices(client: Client) -> Iterator[VoiceInfo]:
 
 
 def find_voice(client: Client, wanted: str, *, ready: bool = True) -> VoiceInfo:
-    """The voice with id ``wanted``, else the one named so (case-insensitively); exit 4 if none, 2 if several.
-
-    ``ready``: the voice is to speak with, so only ready voices count among those of that name.
-    """
+    """The voice with id ``wanted``, else the one named so (case-insensitively; with ``ready``, to speak with, only
+    the ready ones of that name count); exit 4 if none, 2 if several."""
     from daisys_ext import DaisysNotFoundError, DaisysValidationError
 
     try:
@@ -77,9 +72,6 @@ def choose_voice(client: Client, wanted: str | None, ui: Ui) -> VoiceInfo:
     raise NotFoundError(
         "This account has no ready voice: make one with `daisys voice create NAME --model MODEL --gender GENDER`."
     )
-
-
-# -- the commands ----------------------------------------------------------------------------------------------------
 
 
 def _listing(ui: Ui, found: list[Any], columns: list[str], rows: list[list[str]], empty: str) -> int:

@@ -42,10 +42,10 @@ class TextSource:
 
     @property
     def name(self) -> str:
-        """What the output is named after: the text, the file, or (standard input) speech."""
-        return (
-            self.text if self.text is not None else "speech" if self.path in (None, "-") else Path(self.path or "").stem
-        )
+        """What the output is named after: the text, else the file (standard input: speech)."""
+        if self.text is not None:
+            return self.text
+        return "speech" if self.path in (None, "-") else Path(self.path or "").stem
 
     def chunks(self) -> Iterator[str]:
         """The text in pieces as they can be read: lines (with their line ends) of a file or a pipe."""
@@ -96,8 +96,9 @@ class SayResult:
 
     @classmethod
     def of(cls, service: str, request: SayRequest, meter: Meter, duration: float | None, **more: Any) -> SayResult:
-        """What ``service`` spoke for ``request``, as ``meter`` saw it written."""
-        size = meter.size(request.output)
+        """What ``service`` spoke for ``request`` (its ``voice``, ``takes``, ... in ``more``), as ``meter`` saw it."""
+        # A file's own size (a WAV's header is patched in place), else the bytes counted.
+        size = meter.bytes if request.output in (None, "-") else Path(request.output).stat().st_size
         return cls(service=service, file=request.output, format=request.format, bytes=size, duration_s=duration, **more)
 
     def as_json(self) -> dict[str, Any]:
@@ -109,8 +110,13 @@ class SayResult:
 
 def run(args: argparse.Namespace, ui: Ui, store: TokenStore) -> int:
     request = build_request(args)
-    if request.play:
-        require_playback()
+    if request.play:  # --play needs the audio extra (sounddevice and PortAudio): said before anything is generated
+        try:
+            importlib.import_module("sounddevice")
+        except ImportError:
+            raise CliError("--play needs the audio extra: pip install 'daisys-ext[audio]'") from None
+        except OSError as exc:  # sounddevice is there, PortAudio is not
+            raise CliError(f"--play needs the PortAudio library, which sounddevice could not load ({exc})") from None
     result = speak(args.service, request, ui, store)
     line = written(result.file, None if result.file is None else result.bytes, result.duration_s, result.first_audio_s)
     line += f"; subtitles in {result.subtitles}." if result.subtitles else "."
@@ -158,16 +164,6 @@ def build_request(args: argparse.Namespace) -> SayRequest:
     same = {name: getattr(args, name) for name in ("prosody", "language", "stream", "play", "subtitles")}
     voice = args.voice or default_voice or None
     return SayRequest(source, output, fmt, origin, voice, style=args.style or None, options=options, **same)
-
-
-def require_playback() -> None:
-    """--play needs the audio extra (sounddevice and PortAudio): say so before anything is generated."""
-    try:
-        importlib.import_module("sounddevice")
-    except ImportError:
-        raise CliError("--play needs the audio extra: pip install 'daisys-ext[audio]'") from None
-    except OSError as exc:  # sounddevice is there, PortAudio is not
-        raise CliError(f"--play needs the PortAudio library, which sounddevice could not load ({exc})") from None
 
 
 def refuse(request: SayRequest, service: str, *, voice: bool = False, language: bool = False) -> None:
@@ -218,9 +214,8 @@ def _over_rest(client: Client, voice: VoiceInfo, request: SayRequest, ui: Ui) ->
     with ui.status(f"Asking for a take with {voice.name}…") as status:
         take = client.generate_take(voice.voice_id, text, wait=False, **_take_options(request))
         take, meter = download(client, take, request.format, request.output, status)
-    return SayResult.of(
-        "daisys", request, meter, take_seconds(take), voice=voice.model_dump(), takes=[take.model_dump()]
-    )
+    dumped = {"voice": voice.model_dump(), "takes": [take.model_dump()]}
+    return SayResult.of("daisys", request, meter, take_seconds(take), **dumped)
 
 
 def _over_websocket(client: Client, voice: VoiceInfo, request: SayRequest, ui: Ui) -> SayResult:
@@ -235,12 +230,7 @@ def _over_websocket(client: Client, voice: VoiceInfo, request: SayRequest, ui: U
 
     takes, meter = speak_into(request.output, ui, voice.name, stream)  # time to first audio counts the connection too
     dumped = {"voice": voice.model_dump(), "takes": [take.model_dump() for take in takes]}
+    first, subtitles = meter.first_audio, request.subtitles
     return SayResult.of(
-        "daisys",
-        request,
-        meter,
-        meter.audio_seconds,
-        first_audio_s=meter.first_audio,
-        subtitles=request.subtitles,
-        **dumped,
+        "daisys", request, meter, meter.audio_seconds, first_audio_s=first, subtitles=subtitles, **dumped
     )
