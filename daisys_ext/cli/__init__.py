@@ -1,9 +1,5 @@
-"""The ``daisys`` command: speech from a shell with the Daisys Speak API (``daisys --help`` lists its commands).
-
-A console script (``[project.scripts]``), or ``python -m daisys_ext.cli``. Only its entry points import it, so
-``import daisys_ext`` is unaffected; ``rich`` (the ``cli`` extra) is optional. `main` parses the command line,
-runs the command, and turns any error into one line and an exit code.
-"""
+"""The ``daisys`` command (``daisys --help``): `main` parses the command line, runs the command, and turns any
+error into one line and an exit code. Only its entry points import it, so ``import daisys_ext`` is unaffected."""
 
 from __future__ import annotations
 

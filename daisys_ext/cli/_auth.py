@@ -1,8 +1,7 @@
 """Credentials: the token file of ``daisys login`` (never the password), which credentials win, and the client.
 
-Where the token file is and which credentials win is in ``daisys login --help``. It holds one entry per auth
-service URL (an emulator never gets the real service's tokens), each a ``FileTokenStore``: commands running at
-once share one renewal under its file lock.
+The token file holds one entry per auth service URL (an emulator never gets the real service's tokens), each a
+``FileTokenStore``: commands running at once share one renewal under its file lock.
 """
 
 from __future__ import annotations

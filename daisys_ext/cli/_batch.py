@@ -1,8 +1,7 @@
 """``daisys batch``: many takes from one file, at most N in flight, resumable even after a kill.
 
-The input's forms and the files' names are in ``daisys batch --help``: the same input always gives the same
-names. Each file is written atomically, so a rerun skips the files that exist, and each take is noted in a
-`Journal` as soon as it is asked for, so a rerun after Ctrl-C or a kill downloads it instead of making it again.
+Each file is written atomically, so a rerun skips the files that exist, and each take is noted in a `Journal`
+as soon as it is asked for, so a rerun after Ctrl-C or a kill downloads it instead of making it again.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """``daisys say``: text to speech into a file, standard output or the speakers, by the service ``--service`` names.
 
 The command line is checked first (`SayRequest`: every usage error before anything connects), then `speak`
-hands it to the service: Daisys here (REST for a TEXT argument, else a websocket: ``daisys say --help``),
-Vivoka and Neuphonic in `_say_peers`. Options of one service only are in `_parser.SERVICE_OPTIONS`.
+hands it to the service: Daisys here, Vivoka and Neuphonic in `_say_peers`.
 """
 
 from __future__ import annotations

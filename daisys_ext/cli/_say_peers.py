@@ -1,8 +1,7 @@
 """``daisys say --service vivoka|neuphonic``: the other services (`daisys_ext.peers`), WAV only.
 
-Vivoka takes a whole text (a file or a pipe is read to its end first) and has its own voice
-ids. Neuphonic's API key comes from ``$NEUPHONIC_API_KEY`` only (a command line is seen by
-every user of the machine), and text from a file or a pipe is sent line by line as it is read.
+Vivoka takes a whole text and has its own voice ids. Neuphonic's API key comes from ``$NEUPHONIC_API_KEY``
+only (a command line is seen by every user of the machine), and text from a pipe is sent as it is read.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What the CLI shows: notes and progress on standard error, results, tables and JSON on standard output.
 
-Progress and tables are drawn with ``rich`` (the ``cli`` extra) on a terminal (not ``TERM=dumb``;
-progress not with ``--quiet``, and erased when done), as plain lines otherwise; colour never with ``NO_COLOR``.
+Progress and tables are drawn with ``rich`` (the ``cli`` extra) on a terminal (not ``TERM=dumb``), else as plain
+lines; progress not with ``--quiet``, and erased when done; colour never with ``NO_COLOR``.
 """
 
 from __future__ import annotations
