@@ -28,9 +28,8 @@ LISTED = 10  # Vivoka voice ids named in a note or an error, at most
 def _result(request: SayRequest, service: str, spoken: Spoken, meter: Meter, voice: Any, **url: str) -> SayResult:
     """What was spoken; ``first_audio_s`` counts to the first audio, not the WAV header (written before any)."""
     extra = {"sample_rate": spoken.sample_rate, "pcm_bytes": spoken.pcm_bytes, **url}
-    return SayResult.of(
-        service, request, meter, spoken.duration, voice=voice, first_audio_s=meter.first_audio, extra=extra
-    )
+    first = meter.first_audio
+    return SayResult.of(service, request, meter, spoken.duration, voice=voice, first_audio_s=first, extra=extra)
 
 
 def vivoka(request: SayRequest, ui: Ui) -> SayResult:
