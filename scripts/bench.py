@@ -446,8 +446,10 @@ def sweep_section(host: Host, setup: Setup, plan: Plan) -> Section:
         mean = mean_requests(c)
         row.note = "status requests a take: " + ("none" if mean is None else f"{mean:.1f} on average")
         if c.startswith("ours"):
-            row.goal = "< 40 ms, status requests <= official's"
-            row.met = _lt(row.median, 40) and official is not None and mean is not None and mean <= official
+            row.goal = "< 40 ms at every time, status requests <= official's"
+            medians = [statistics.median(late[c][s]) * 1000 for s in plan.sweep if late[c][s]]
+            punctual = len(medians) == len(plan.sweep) and max(medians) < 40
+            row.met = punctual and official is not None and mean is not None and mean <= official
         section.rows.append(row)
     official_row = next((row for row, c in zip(section.rows, contenders, strict=True) if c == "official"), None)
     _with_ratios(section.rows, official_row)

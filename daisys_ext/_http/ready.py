@@ -5,19 +5,20 @@ The service reports a take's progress a quarter at a time: ``waiting``, ``starte
 seen by a poll sent at ``t2`` and not by the poll sent at ``t1`` changed in ``(t1, t2]``. If generation goes
 at an even pace from ``started`` (at ``S``) a quarter every ``D`` seconds, every bound is a straight line in
 the plane of ``(S, D)``, and the pairs that fit them all are a convex polygon: the ready moment
-``S + 4 D`` lies between that polygon's extremes, and its centroid is the best single guess. A take whose
-statuses do not fit an even pace (statuses in bursts, a long wait in the queue) is judged by its later
-statuses only, and failing that polled on a blind schedule never more than ``LATE_GAP`` apart.
+``S + 4 D`` lies between that polygon's extremes. A take whose statuses do not fit an even pace (statuses
+in bursts, a long wait in the queue) is judged by its later statuses only, and failing that polled on a
+blind schedule never more than ``LATE_GAP`` apart.
 
-Polls are budgeted by what the official SDK's fixed 0.5 s polling would send for the same take: one at
-the next status's likeliest moment while that sharpens the estimate and the budget allows, then the
-first look for ``ready`` at the likeliest moment, then the rest spread over what remains of the window
-(``FINE`` apart at first). Short takes say too little about their pace to be both punctual and within
-that count: past the estimate up to ``OVERDRAFT`` polls more are spent before going straight to the
-latest moment the statuses allow. Earlier takes of the same voice with texts of about the same length
-(``ReadyHistory``) say when a take is first looked at, if that comes sooner, and stand in for an estimate
-until its own statuses give one; they are forgotten as soon as the take contradicts them. A prior that
-steered the estimate itself would make a take that is slower than the others very late.
+The next poll is the moment that costs least in expectation, every pace in the polygon taken as equally
+likely: a poll costs ``POLL_COST`` seconds of lateness, a poll that sees the take ready costs how late it
+is, and one that does not costs what is left to do: scanning the narrower window that remains, ``n`` polls
+for ``n`` times less lateness. Only the statuses still to come are candidates, and never past the latest
+moment of the next one (a status skipped is a bound lost). Short takes say too little about their pace to
+be punctual within the official SDK's count (its 0.5 s polling); long ones need far fewer, so a sweep of
+generation times costs fewer polls than the official SDK's in all. Earlier takes of the same voice with
+texts of about the same length (`ReadyHistory`) make the paces like theirs likelier (never the others
+impossible, so that a take slower or faster than they were is not late), and stand in for an estimate
+until the take's own statuses give one.
 """
 
 from __future__ import annotations
@@ -36,24 +37,25 @@ QUARTERS = (0, 0, 1, 2, 3, 4)
 """By rank: quarters of generation done when a take reaches it (``started`` is at 0)."""
 
 OFFICIAL = 0.5
-"""The official SDK's polling interval: no take costs more status requests than it would."""
-FINE = 0.03
-"""Seconds between polls around the estimated ready moment, when the budget allows."""
+"""The official SDK's polling interval, the yardstick of a take's status requests."""
+POLL_COST = 0.0035
+"""Seconds of lateness one poll is worth: less, and short takes poll more to be punctual; more, and later."""
+CANDIDATES = 12
+"""Moments weighed for the next poll (besides the next statuses' likeliest ones), denser near now."""
+MARGIN = 0.003
+"""Added to a moment the statuses allow at the latest, so that the poll lands after it, not on it."""
+CLOSEST = 0.01
+"""Seconds between polls at the least (doubled with each poll that missed a status that was due)."""
 LATE_GAP = 0.5
-"""Never longer between polls than this once the estimate has passed (or without one)."""
+"""Never longer between polls than this without an estimate of the take's own."""
 MAX_GAP = 4.0
 """Never longer between polls than this on an estimate's word: an error can come at any moment."""
 BLIND_FIRST = 0.25
-"""Without an estimate: the first poll after the generate answer, then as long again as has passed."""
+"""Without an estimate: the first poll after the generate answer (then as long again as has passed)."""
 PRIOR = (0.75, 1.33)
-"""An earlier take's generation time, times these, bounds this one's until its statuses say otherwise."""
-PIN_RESERVE = 2
-"""A poll to pin the next status is spent only while the budget leaves this many for the ready moment."""
-OVERDRAFT = 3
-"""Past the estimate, polls beyond the budget allowed before going straight to the latest moment: short
-takes give too few statuses to be both punctual and within the official SDK's count, and punctual wins."""
-PRIOR_AIM = 1.02
-"""The earlier takes' generation time, times this, is where a take is first looked at if that comes sooner."""
+"""An earlier take's generation time, times these, bounds the paces like theirs."""
+ALIKE = 1.0
+"""How much the paces like the earlier takes' weigh, against all that the take's statuses allow."""
 BIG = 1e6
 """Seconds: the sides of the (S, D) plane before any bound is drawn."""
 
@@ -87,6 +89,31 @@ def centroid(polygon: list[Point]) -> Point:
     return cs / (3 * area), cd / (3 * area)
 
 
+def area(polygon: list[Point]) -> float:
+    """The area of a convex polygon (shoelace)."""
+    twice = 0.0
+    for i, (s0, d0) in enumerate(polygon):
+        s1, d1 = polygon[(i + 1) % len(polygon)]
+        twice += s0 * d1 - s1 * d0
+    return abs(twice) / 2
+
+
+def seen_at(polygon: list[Point], rank: int, moment: float) -> list[Point]:
+    """The paces in ``polygon`` at which a poll at ``moment`` sees the status of ``rank``."""
+    if rank >= 1:  # that status has come: S + n D <= moment
+        polygon = clip(polygon, 1.0, QUARTERS[rank], moment)
+    if rank < READY and len(polygon) >= 3:  # the next has not: S + n D > moment
+        polygon = clip(polygon, -1.0, -QUARTERS[rank + 1], -moment)
+    return polygon
+
+
+def scan_cost(width: float) -> float:
+    """What finding the ready moment in a window ``width`` long costs from here: ``n`` polls spread over it,
+    each worth `POLL_COST`, and half the gap between them of lateness, with the best ``n``."""
+    polls = max(1.0, math.sqrt(width / (2 * POLL_COST)))
+    return POLL_COST * polls + width / (2 * polls)
+
+
 class ReadyEstimate:
     """One take's status timeline, and the moment it is best polled again.
 
@@ -102,9 +129,7 @@ class ReadyEstimate:
         self.rank = 0
         self.polls = 0
         self.last = start  # when the last poll was sent
-        self._aimed: float | None = None  # the first poll planned for the ready moment
-        self._aimed_after = 0  # polls made before it
-        self._aimed_prior = False  # it is the earlier takes' moment, not this one's
+        self._moved = 0  # polls made when the status last moved on
         self._planned: tuple[tuple[float, ...], float] | None = None  # (the state it was planned in, the moment)
 
     def observe(self, status: str, sent: float, received: float, *, poll: bool = True) -> None:
@@ -118,7 +143,8 @@ class ReadyEstimate:
                 self.hi[k] = min(self.hi[k], received)
             elif sent < self.hi[k]:
                 self.lo[k] = max(self.lo[k], sent)
-        self.rank = rank
+        if rank > self.rank:
+            self.rank, self._moved = rank, self.polls
 
     def _region(self, first: int, prior: bool) -> list[Point] | None:
         """The (S, D) that fit every bound of ranks ``first`` and up (and the prior); None if empty or unbounded."""
@@ -149,13 +175,16 @@ class ReadyEstimate:
             polygon = self._region(self.rank - 1, False)
         if polygon is None and self.expected is not None:
             polygon = self._region(1, True)
-            if polygon is None:  # the take is not like the earlier ones: forget them, and the aim they gave
-                self.expected, self._aimed = None, None
+            if polygon is None:  # the take is not like the earlier ones: forget them
+                self.expected = None
         return polygon, False
 
     def _blind(self) -> float:
-        """The gap between polls without an estimate of the take's own: as long as has passed, within bounds."""
-        return min(max(BLIND_FIRST, self.last - self.start), LATE_GAP)
+        """The gap between polls without an estimate of the take's own, within bounds: as long again as the
+        take has waited, and once it has started, half as long as it has been generating (a pace in sight)."""
+        if self.rank == 0:
+            return min(max(BLIND_FIRST, self.last - self.start), LATE_GAP)
+        return min(max(BLIND_FIRST, (self.last - self.lo[1]) / 2), LATE_GAP)
 
     def ready_at(self) -> tuple[float, float, float] | None:
         """The earliest, likeliest and latest ready moment; None without an estimate."""
@@ -165,10 +194,6 @@ class ReadyEstimate:
         s, d = centroid(polygon)
         moments = [p + 4 * q for p, q in polygon]
         return min(moments), s + 4 * d, max(moments)
-
-    def official(self, ready: float) -> int:
-        """Status requests the official SDK's polling sends for a take ready at ``ready``."""
-        return math.ceil(max(ready - self.start, 0.0) / OFFICIAL) + 1
 
     def due(self, now: float) -> float:
         """The moment this take is best polled next (``now`` or later); infinity once it is done."""
@@ -183,43 +208,55 @@ class ReadyEstimate:
         polygon, own = self.region()
         if polygon is None:  # no estimate: a blind schedule
             return self.last + self._blind()
-        s, d = centroid(polygon)
-        moments = [p + 4 * q for p, q in polygon]
-        earliest, likeliest, latest = min(moments), s + 4 * d, max(moments)
+        paces = [(polygon, 1.0)]
+        if own and self.expected is not None:  # the paces like the earlier takes' weigh more
+            alike = self._region(1, True)
+            if alike is None:  # the take is not like them: forget them
+                self.expected = None
+            else:
+                paces.append((alike, ALIKE))
+        at = self._cheapest(polygon, paces)
         # The prior alone is trusted no further than the blind schedule: the take may not be like the others.
-        cap = self.last + (MAX_GAP if own else self._blind())
+        return min(at, self.last + (MAX_GAP if own else self._blind()))
+
+    def _cheapest(self, polygon: list[Point], paces: list[tuple[list[Point], float]]) -> float:
+        """The moment to poll that costs least in expectation (see the module's docstring): ``polygon`` is all
+        that the statuses allow, ``paces`` how likely each part of it is (polygons, each with a weight)."""
         nxt = self.rank + 1
-        if (
-            own
-            and nxt < READY
-            and latest - earliest > 3 * FINE
-            and self.official(likeliest) - self.polls >= PIN_RESERVE
-        ):
-            # Budget for it: a poll at the next status's likeliest moment halves what is known of it.
-            at = s + QUARTERS[nxt] * d
-            spread = [p + QUARTERS[nxt] * q for p, q in polygon]
-            if at < likeliest - FINE and max(spread) - min(spread) > FINE:
-                return min(at, cap)
-        if self._aimed_prior and self._aimed is not None and self.last >= self._aimed:
-            self.expected, self._aimed, self._aimed_prior = None, None, False  # it was not ready then: own aim
-        if self._aimed is None or self.last < self._aimed:
-            # The first poll for ready: at the likeliest moment, or earlier by what the budget leaves spare.
-            spare = max(1, self.official(likeliest) - self.polls)
-            self._aimed, self._aimed_prior = max(earliest, likeliest - (spare - 1) * FINE / 2) + 0.003, False
-            if own and self.expected is not None and earliest <= self.start + self.expected * PRIOR_AIM < self._aimed:
-                # Earlier takes like this one were ready sooner: look then too (a poll sooner, never later).
-                self._aimed, self._aimed_prior = self.start + self.expected * PRIOR_AIM + 0.003, True
-            self._aimed_after = self.polls
-            if self.last < self._aimed:
-                return min(self._aimed, cap)
-        # Past it and still not ready: the polls left spread over the rest of the window.
-        spare = self.official(latest) - self.polls
-        late = self.polls - self._aimed_after
-        if spare + OVERDRAFT <= 0:  # far over the budget: straight to the latest moment the statuses allow
-            step = max(FINE, latest + 0.003 - self.last)
-        else:
-            step = min(max(FINE, (latest - self.last) / (max(spare, 1) + 1)), FINE * 2.0**late)
-        return self.last + min(step, LATE_GAP)
+        # Twice as far apart with each poll that did not see the next status come when it was due: a pace
+        # that does not hold (statuses in bursts) would otherwise be chased poll after poll.
+        first = self.last + CLOSEST * (2.0 ** min(self.polls - self._moved, 6) if nxt < READY else 1.0)
+        top = max(s + 4 * d for s, d in polygon) + MARGIN
+        if nxt < READY:  # never past the next status's latest moment: a status skipped is a bound lost
+            top = min(top, max(s + QUARTERS[nxt] * d for s, d in polygon) + MARGIN)
+        total = sum(weight for _, weight in paces)
+        weighed = [(p, weight / total / area(p)) for p, weight in paces if area(p) > 1e-12]
+        if top <= first or not weighed:
+            return max(top, first)
+        s, d = centroid(weighed[-1][0])
+        moments = {first + (top - first) * (i / CANDIDATES) ** 1.5 for i in range(1, CANDIDATES + 1)}
+        moments.update(s + QUARTERS[k] * d for k in range(nxt, READY + 1) if first < s + QUARTERS[k] * d < top)
+        best: float = min(
+            sorted(moments), key=lambda moment: sum(self._cost(p, density, moment) for p, density in weighed)
+        )
+        return best
+
+    def _cost(self, polygon: list[Point], density: float, moment: float) -> float:
+        """What each status a poll at ``moment`` may see leaves to do, weighed by its share of the paces
+        (``density`` times its area)."""
+        cost = 0.0
+        for rank in range(self.rank, READY + 1):
+            part = seen_at(polygon, rank, moment)
+            share = area(part) * density if len(part) >= 3 else 0.0
+            if share <= 0.0:
+                continue
+            if rank == READY:  # seen ready: as late as the poll is after the moment it became ready
+                s, d = centroid(part)
+                cost += share * (moment - s - 4 * d)
+            else:
+                ready = [s + 4 * d for s, d in part]
+                cost += share * scan_cost(max(ready) - max(min(ready), moment))
+        return cost
 
     def generated_in(self) -> float | None:
         """Seconds from ``start`` to ready, once seen ready: the likeliest moment within its bounds, which
