@@ -217,16 +217,21 @@ def audio_format(value: str) -> AudioFormat:
 
 
 def take_generate(
-    voice_id: str,
-    text: str,
-    *,
-    override_language: str | None = None,
-    style: list[str] | None = None,
-    prosody: Prosody | None = None,
-    status_webhook: str | Webhook | None = None,
-    done_webhook: str | Webhook | None = None,
-    user_data: UserData | None = None,
+    voice_id: object,
+    text: object,
+    override_language: object = None,
+    style: object = None,
+    prosody: object = None,
+    status_webhook: object = None,
+    done_webhook: object = None,
+    user_data: object = None,
 ) -> TakeGenerate:
+    """The body of a take generation, each argument checked.
+
+    The parameters are those of the public ``generate_take`` methods (REST and websocket), in their order (the
+    official SDK's), so that each method hands its own on as they stand, by position. They are ``object``: this is
+    where a value of any type is checked; the static types are the public signatures'.
+    """
     return TakeGenerate(
         voice_id=_identifier(voice_id, "voice_id"),
         text=_text(text, "text"),
@@ -257,16 +262,16 @@ def checked_takes(takes: Sequence[TakeGenerate]) -> list[TakeGenerate]:
 
 
 def voice_generate(
-    name: str,
-    model: str,
-    gender: VoiceGender | str,
-    *,
-    description: str | None = None,
-    default_style: list[str] | None = None,
-    default_prosody: Prosody | None = None,
-    example_take: TakeGenerateWithoutVoice | None = None,
-    done_webhook: str | Webhook | None = None,
+    name: object,
+    model: object,
+    gender: object,
+    description: object = None,
+    default_style: object = None,
+    default_prosody: object = None,
+    example_take: object = None,
+    done_webhook: object = None,
 ) -> VoiceGenerate:
+    """The body of a voice generation, each argument checked; the parameters as for `take_generate`."""
     if not isinstance(name, str):
         raise DaisysInputError(f"name must be a string, not {_kind(name)}.")
     return VoiceGenerate(

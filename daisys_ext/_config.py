@@ -52,6 +52,19 @@ class ConnectionOptions(TypedDict, total=False):
     """Requests the client has open at once, API calls and downloads alike; the rest wait their turn (default 64)."""
 
 
+class OptionOverrides(TypedDict, total=False):
+    """What ``with_options`` may change, by keyword; a value left out (or None) keeps the current one."""
+
+    timeout: float | None
+    """Seconds for a whole API call, retries included."""
+    audio_timeout: float | None
+    """Seconds an audio download may wait for its next bytes."""
+    max_retries: int | None
+    """Retries of a failed call that may be retried."""
+    max_concurrency: int | None
+    """Requests open at once; a copy given its own counts apart from the original."""
+
+
 class ClientOptions(ConnectionOptions, total=False):
     """Everything but the credentials and the httpx objects: where the client connects, and how."""
 
@@ -84,9 +97,7 @@ class ClientConfig:
     @classmethod
     def resolve(cls, **options: Unpack[ClientOptions]) -> ClientConfig:
         """A config from a client's options, else DAISYS_API_URL / DAISYS_AUTH_URL, else the defaults."""
-        unknown = options.keys() - ClientOptions.__optional_keys__
-        if unknown:  # as Python would say of a misspelt keyword argument
-            raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
+        _known_keywords(options, ClientOptions.__optional_keys__)
         product, version = options.get("product", "speak"), options.get("version", "v1")
         timeout, audio_timeout = options.get("timeout", 30.0), options.get("audio_timeout", 300.0)
         max_retries, proxy = options.get("max_retries", 2), options.get("proxy")
@@ -109,15 +120,11 @@ class ClientConfig:
             max_concurrency=max_concurrency,
         )
 
-    def with_options(
-        self,
-        *,
-        timeout: float | None = None,
-        audio_timeout: float | None = None,
-        max_retries: int | None = None,
-        max_concurrency: int | None = None,
-    ) -> ClientConfig:
+    def with_options(self, **overrides: Unpack[OptionOverrides]) -> ClientConfig:
         """This config with other timeouts, retries or concurrency (None keeps the current value)."""
+        _known_keywords(overrides, OptionOverrides.__optional_keys__)
+        timeout, audio_timeout = overrides.get("timeout"), overrides.get("audio_timeout")
+        max_retries, max_concurrency = overrides.get("max_retries"), overrides.get("max_concurrency")
         seconds = self.timeout.read if timeout is None else timeout
         audio = self.audio_timeout.read if audio_timeout is None else audio_timeout
         retries = self.retry.max_retries if max_retries is None else max_retries
@@ -184,6 +191,13 @@ def environment_proxy(url: str) -> str | None:
         return None
     proxies = urllib.request.getproxies_environment()
     return proxies.get(parts.scheme) or proxies.get("all")
+
+
+def _known_keywords(options: Mapping[str, object], known: frozenset[str]) -> None:
+    """Refuse a keyword a TypedDict of options does not name, as Python refuses a misspelt keyword argument."""
+    unknown = options.keys() - known
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
 
 
 def _check_limits(timeout: float, audio_timeout: float, max_retries: int) -> None:

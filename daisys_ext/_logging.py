@@ -19,13 +19,13 @@ _JSON_SECRET = re.compile(r'(?i)("(?:password|access_token|refresh_token)"\s*:\s
 _QUERY_SECRET = re.compile(r"(?i)([?&](?:" + "|".join(sorted(SECRET_QUERY_PARAMS)) + r")=)[^&#\s'\"]+")
 
 
-def redact_url(url: str) -> str:
-    """Return ``url`` with the values of credential-carrying query parameters replaced."""
+def redact_url(url: str, replacement: str = REDACTED) -> str:
+    """Return ``url`` (or a path with its query) with the values of credential-carrying query parameters replaced."""
     parts = urlsplit(url)
     if not parts.query:
         return url
     query = [
-        (key, REDACTED if key.lower() in SECRET_QUERY_PARAMS else value)
+        (key, replacement if key.lower() in SECRET_QUERY_PARAMS else value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
     ]
     return urlunsplit(parts._replace(query=urlencode(query, safe="[]")))

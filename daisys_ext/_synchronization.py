@@ -223,6 +223,18 @@ def run_blocking(function: Callable[[], Any]) -> Any:
     return function()
 
 
+async def async_run_to_the_end(function: Callable[[], Any]) -> Any:
+    """`async_run_blocking` that a cancellation cannot cut short: for cleanup that must finish (closing a device)."""
+    import asyncio
+
+    return await asyncio.shield(asyncio.to_thread(function))
+
+
+def run_to_the_end(function: Callable[[], Any]) -> Any:
+    """Run a blocking call (cleanup that must finish: nothing here can cut it short)."""
+    return function()
+
+
 class AsyncSemaphore:
     """At most ``value`` tasks past it at once; the others wait their turn, in order."""
 

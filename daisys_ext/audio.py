@@ -16,6 +16,7 @@ imports its optional package before it is called.
 
 import contextlib
 
+from ._async.playing import aplay
 from ._audio.convert import (
     Resampler,
     decode_alaw,
@@ -28,7 +29,7 @@ from ._audio.convert import (
     to_mulaw,
 )
 from ._audio.frames import AudioFrame, DaisysFrameDecoder, FrameDecoder, FrameError, Message, decode_frame, encode_frame
-from ._audio.playback import AudioOutput, MissingExtraError, PlaybackResult, Player, aplay, play
+from ._audio.playback import AudioOutput, MissingExtraError, PlaybackResult, Player
 from ._audio.reassembly import (
     Audio,
     ContinuousWav,
@@ -50,6 +51,7 @@ from ._audio.subtitles import (
     write_subtitles,
 )
 from ._audio.wav import WavError, WavFormat, fix_wav_sizes, parse_wav_header, wav_header
+from ._sync.playing import play
 
 __all__ = [
     "Audio",

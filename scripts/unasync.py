@@ -38,6 +38,8 @@ EXCEPTIONS: list[tuple[str, str, str]] = [
     ("handle_async_request", r"\bhandle_async_request\b", "handle_request"),
     ("asynccontextmanager", r"\basynccontextmanager\b", "contextmanager"),
     ("AsyncByteStream", r"\bAsyncByteStream\b", "SyncByteStream"),
+    # the public audio functions are named as the C library's pair: play and aplay
+    ("aplay", r"\baplay\b", "play"),
 ]
 GENERIC: list[tuple[str, str, str]] = [
     # `async for x in y: yield x` is `yield from y` in a plain generator
@@ -73,6 +75,14 @@ PHRASES: list[tuple[str, str]] = [
         "        async iterable too.",
     ),
     ("(the async client's may be async)", "(the async client's may be async too)"),
+    (
+        "is read by the event loop while a writer thread plays: nothing blocks the loop.",
+        "is read in this thread while a writer thread plays.",
+    ),
+    (
+        "Cancelling stops playback after the block being written and closes the output.",
+        "Ctrl-C stops playback after the block being written and closes the output.",
+    ),
 ]
 AWAITABLE = "Awaitable["
 LEFTOVER = re.compile(r"\b(Async[A-Z]\w*|async_\w+|asyncio\w*|aiter\w*|anext|__a(?:enter|exit|iter|next)__)\b")

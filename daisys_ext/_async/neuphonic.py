@@ -386,7 +386,7 @@ class AsyncNeuphonicClient:
             parsed = wire.parse_message(message)
         except FrameError as exc:
             raise PeerStreamError(f"Neuphonic sent audio that cannot be decoded: {exc}", service=SERVICE) from None
-        if isinstance(parsed, wire.UnknownAnswer):
+        if isinstance(parsed, wire.UnknownMessage):
             log.warning("Neuphonic sent a message without audio, ignored: %s", parsed.why)
             return b""
         return parsed.audio

@@ -1,8 +1,8 @@
 """Playing PCM while it is still arriving: a jitter buffer, a writer thread, and the sound card behind a small protocol.
 
 For "speech as the text is written", audio should start as soon as the first sentence's first
-chunk is in, and keep going as later chunks and sentences arrive. `play` (an iterable of PCM
-chunks) and `aplay` (an async iterable) do that:
+chunk is in, and keep going as later chunks and sentences arrive. ``play`` (an iterable of PCM
+chunks), ``aplay`` (an async iterable; both in ``_async/playing.py``, one source) and `Player` do that:
 
 - **Start.** Nothing is played until ``jitter_ms`` of audio is buffered, or the input has ended
   (a sentence shorter than that plays at once when its stream ends). This cushion absorbs the
@@ -19,7 +19,7 @@ chunks) and `aplay` (an async iterable) do that:
   channels) keeps the partial bytes for the next one. An incomplete frame at the very end of the
   input is not audio; it is dropped and counted in `PlaybackResult.trailing_bytes`.
 
-`JitterBuffer` holds those decisions without I/O. The writer thread hands its blocks to an
+`JitterBuffer` holds those decisions without I/O. The writer thread (`start_writer`) hands its blocks to an
 `AudioOutput`: the sound card through ``sounddevice`` (the ``audio`` extra, imported when
 ``play`` is called without ``output=``), or any object with a blocking ``write`` and a ``close``.
 """
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -42,9 +41,8 @@ __all__ = [
     "PlayAlong",
     "PlaybackResult",
     "Player",
-    "aplay",
     "open_sound_card",
-    "play",
+    "start_writer",
 ]
 
 DEFAULT_JITTER_MS = 200
@@ -173,7 +171,7 @@ class JitterBuffer:
         return block
 
 
-class _Writer:
+class Writer:
     """The writer thread: takes blocks from the buffer and writes them to the output, outside the lock."""
 
     def __init__(self, output: AudioOutput, buffer: JitterBuffer) -> None:
@@ -231,7 +229,10 @@ class _Writer:
             self.done.set()
 
 
-def _buffer_for(sample_rate: int, channels: int, sample_width: int, jitter_ms: float) -> JitterBuffer:
+def start_writer(
+    sample_rate: int, channels: int, sample_width: int, jitter_ms: float, output: AudioOutput | None
+) -> Writer:
+    """A writer thread playing to ``output`` (the sound card when None), behind a jitter buffer for this format."""
     if sample_rate <= 0 or channels <= 0 or sample_width not in _DTYPES or jitter_ms < 0:
         from .._errors import DaisysInputError
 
@@ -240,80 +241,14 @@ def _buffer_for(sample_rate: int, channels: int, sample_width: int, jitter_ms: f
             f" with {jitter_ms} ms of jitter buffer (sample widths: 1 to 4 bytes)"
         )
     frame_bytes = channels * sample_width
-    return JitterBuffer(
+    buffer = JitterBuffer(
         frame_bytes=frame_bytes,
         start_bytes=frame_bytes * round(sample_rate * jitter_ms / 1000),
         block_bytes=frame_bytes * max(1, sample_rate * BLOCK_MS // 1000),
     )
-
-
-def play(
-    pcm_chunks: Iterable[bytes],
-    sample_rate: int,
-    *,
-    channels: int = 1,
-    sample_width: int = 2,
-    output: AudioOutput | None = None,
-    jitter_ms: float = DEFAULT_JITTER_MS,
-) -> PlaybackResult:
-    """Play raw PCM (little-endian, interleaved) while the chunks are still arriving; return when all is played.
-
-    ``pcm_chunks`` is read in this thread while a writer thread plays (see the module's
-    documentation for the start, underruns and odd chunk sizes). ``output`` replaces the sound
-    card (which needs ``pip install 'daisys-ext[audio]'``); it is closed at the end. An error from
-    the input stops playback and is raised; so is an error from the output, which stops reading
-    the input.
-    """
-    buffer = _buffer_for(sample_rate, channels, sample_width, jitter_ms)
     if output is None:
         output = open_sound_card(sample_rate, channels=channels, sample_width=sample_width)
-    writer = _Writer(output, buffer)
-    try:
-        for chunk in pcm_chunks:
-            if writer.done.is_set():
-                break  # the output failed: result() raises its error
-            writer.push(chunk)
-        writer.end()
-        writer.join()
-    except BaseException:  # the input failed, or Ctrl-C: stop after the block being written
-        writer.stop()
-        writer.join()
-        raise
-    return writer.result()
-
-
-async def aplay(
-    pcm_chunks: AsyncIterable[bytes],
-    sample_rate: int,
-    *,
-    channels: int = 1,
-    sample_width: int = 2,
-    output: AudioOutput | None = None,
-    jitter_ms: float = DEFAULT_JITTER_MS,
-) -> PlaybackResult:
-    """`play` for an async iterable: the event loop reads the input, a thread writes; nothing blocks the loop.
-
-    Cancelling it stops playback after the block being written and closes the output.
-    """
-    import asyncio  # here, not at the top: importing daisys_ext.audio stays cheap
-
-    buffer = _buffer_for(sample_rate, channels, sample_width, jitter_ms)
-    if output is None:
-        output = await asyncio.to_thread(open_sound_card, sample_rate, channels=channels, sample_width=sample_width)
-    writer = _Writer(output, buffer)
-    try:
-        async for chunk in pcm_chunks:
-            if writer.done.is_set():
-                break
-            writer.push(chunk)
-        writer.end()
-        await asyncio.to_thread(writer.join)
-    except BaseException:
-        writer.stop()
-        # Shielded: a second cancellation must not leave the output open behind the caller's back.
-        await asyncio.shield(asyncio.to_thread(writer.join))
-        raise
-    return writer.result()
+    return Writer(output, buffer)
 
 
 class Player:
@@ -332,10 +267,7 @@ class Player:
         output: AudioOutput | None = None,
         jitter_ms: float = DEFAULT_JITTER_MS,
     ) -> None:
-        buffer = _buffer_for(sample_rate, channels, sample_width, jitter_ms)
-        if output is None:
-            output = open_sound_card(sample_rate, channels=channels, sample_width=sample_width)
-        self._writer = _Writer(output, buffer)
+        self._writer = start_writer(sample_rate, channels, sample_width, jitter_ms, output)
 
     def push(self, pcm: bytes | bytearray | memoryview) -> None:
         """Hand over more PCM; raises the output's error if playing already failed."""

@@ -17,7 +17,7 @@ from .._audio.reassembly import Audio, ContinuousWav, PartStart
 from .._audio.wav import PCM, WavFormat
 from .errors import PeerError
 
-__all__ = ["PcmFormat", "PcmFrameDecoder", "PcmWavWriter", "Spoken", "describe", "json_of"]
+__all__ = ["PcmFormat", "PcmFrameDecoder", "PcmWavWriter", "Spoken", "UnknownMessage", "describe", "json_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,13 @@ class Spoken:
     def duration(self) -> float:
         """Seconds of audio."""
         return self.format.duration(self.pcm_bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownMessage:
+    """A message of no shape a service's client reads (no audio, nor anything else); ``why`` says what, for the log."""
+
+    why: str
 
 
 class PcmWavWriter:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .._audio.frames import FrameError, Message
 from .._errors import DaisysInputError, DaisysTimeoutError
-from .common import PcmFormat, PcmFrameDecoder, describe, json_of
+from .common import PcmFormat, PcmFrameDecoder, UnknownMessage, describe, json_of
 from .errors import clip
 
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
     "NeuphonicFrameDecoder",
     "Passage",
     "Settings",
-    "UnknownAnswer",
+    "UnknownMessage",
     "parse_message",
     "settings",
     "text_message",
@@ -171,23 +171,16 @@ class Answer:
     text: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownAnswer:
-    """A message without ``data.audio``; ``why`` says what it is, for the log."""
-
-    why: str
-
-
-def parse_message(message: Message) -> Answer | UnknownAnswer:
+def parse_message(message: Message) -> Answer | UnknownMessage:
     """What one message is; raises `FrameError` when its ``data.audio`` is not base64 (that audio would be lost)."""
     try:
         body = json_of(message)
     except ValueError as exc:
-        return UnknownAnswer(f"not JSON ({clip(str(exc), 80)}): {describe(message)}")
+        return UnknownMessage(f"not JSON ({clip(str(exc), 80)}): {describe(message)}")
     data = body.get("data") if isinstance(body, dict) else None
     audio = data.get("audio") if isinstance(data, dict) else None
     if not isinstance(audio, str):
-        return UnknownAnswer(f"no data.audio string: {describe(message)}")
+        return UnknownMessage(f"no data.audio string: {describe(message)}")
     try:
         pcm = base64.b64decode(audio, validate=True)
     except (binascii.Error, ValueError) as exc:

@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from .._audio.frames import FrameError, Message
 from .._errors import DaisysInputError
 from .._logging import REDACTED
-from .common import PcmFrameDecoder, describe, json_of
+from .common import PcmFrameDecoder, UnknownMessage, describe, json_of
 from .errors import PeerError, PeerResponseError, VivokaError, clip
 
 __all__ = [
@@ -186,13 +186,6 @@ class ErrorMessage:
     """An ``error`` message: the error as sent (any JSON value)."""
 
     error: Any
-
-
-@dataclass(frozen=True, slots=True)
-class UnknownMessage:
-    """A message of no known shape; ``why`` says what it is, for the log."""
-
-    why: str
 
 
 VivokaMessage = AudioData | EventMessage | ErrorMessage | UnknownMessage

@@ -21,7 +21,7 @@ import httpx
 
 from .._audio import DEFAULT_MAX_BUFFERED_BYTES
 from .._callbacks import call, choose_callback
-from .._config import ClientConfig, ClientOptions, NoCookies, credentials_from_env
+from .._config import ClientConfig, ClientOptions, NoCookies, OptionOverrides, credentials_from_env
 from .._errors import (
     DaisysConnectionError,
     DaisysError,
@@ -159,25 +159,19 @@ class Client(TokenAttributes):
         self._presigned = PresignedCache()
         self._ready_history = ReadyHistory()  # generation times of earlier takes, for the ready estimate
 
-    def with_options(
-        self,
-        *,
-        timeout: float | None = None,
-        audio_timeout: float | None = None,
-        max_retries: int | None = None,
-        max_concurrency: int | None = None,
-    ) -> Client:
+    def with_options(self, **overrides: Unpack[OptionOverrides]) -> Client:
         """A copy with other timeouts or retries, sharing this client's connection pool and tokens.
 
         ``client.with_options(timeout=5).get_take(take_id)``: closing the copy leaves the
-        pool open; closing the original closes it for both. The copy shares the original's
-        ``max_concurrency`` too, unless given one of its own (counted apart).
+        pool open; closing the original closes it for both. By keyword: ``timeout``,
+        ``audio_timeout``, ``max_retries`` and ``max_concurrency`` (``OptionOverrides``; None
+        keeps the original's). The copy shares the original's ``max_concurrency`` too, unless
+        given one of its own (counted apart).
         """
         copy = Client.__new__(Client)
-        config = self._config.with_options(
-            timeout=timeout, audio_timeout=audio_timeout, max_retries=max_retries, max_concurrency=max_concurrency
-        )
-        limited = self._limit if max_concurrency is None else self._limit.with_limit(config.max_concurrency)
+        config = self._config.with_options(**overrides)
+        own_limit = overrides.get("max_concurrency") is not None
+        limited = self._limit.with_limit(config.max_concurrency) if own_limit else self._limit
         copy._setup(config, self._tokens, limited, owns_pool=False, store=self._shared.store)
         copy._ready_history = self._ready_history
         return copy
@@ -359,14 +353,7 @@ class Client(TokenAttributes):
         from .._bodies import voice_generate
 
         body = voice_generate(
-            name,
-            model,
-            gender,
-            description=description,
-            default_style=default_style,
-            default_prosody=default_prosody,
-            example_take=example_take,
-            done_webhook=done_webhook,
+            name, model, gender, description, default_style, default_prosody, example_take, done_webhook
         )
         answer = self._call("generate_voice", generate_voice.request(body=body), generate_voice.parse)
         voice = answer.one(VoiceInfo)
@@ -497,16 +484,7 @@ class Client(TokenAttributes):
 
         from .._bodies import take_generate
 
-        body = take_generate(
-            voice_id,
-            text,
-            override_language=override_language,
-            style=style,
-            prosody=prosody,
-            status_webhook=status_webhook,
-            done_webhook=done_webhook,
-            user_data=user_data,
-        )
+        body = take_generate(voice_id, text, override_language, style, prosody, status_webhook, done_webhook, user_data)
         answer = self._call("generate_take", generate_take.request(body=body), generate_take.parse)
         take = answer.one(TakeResponse)
         if not wait:

@@ -282,16 +282,7 @@ class Websocket:
         accept_callbacks(status_callback, audio_callback)
         if timeout is not None and connect_timeout is not None and timeout != connect_timeout:
             raise DaisysInputError("Give connect_timeout, or the official SDK's timeout for it, not both.")
-        body = take_generate(
-            voice_id,
-            text,
-            override_language=override_language,
-            style=style,
-            prosody=prosody,
-            status_webhook=status_webhook,
-            done_webhook=done_webhook,
-            user_data=user_data,
-        )
+        body = take_generate(voice_id, text, override_language, style, prosody, status_webhook, done_webhook, user_data)
         with self._guard:
             request_id, command = self._protocol.take_command(body, stream_options, status_callback, audio_callback)
         self._send(request_id, command, connect_timeout if connect_timeout is not None else timeout)
@@ -314,14 +305,7 @@ class Websocket:
         """Ask the worker for a new voice; its example take streams like a take (chunks by default)."""
         accept_callbacks(status_callback, audio_callback)
         body = voice_generate(
-            name,
-            model,
-            gender,
-            description=description,
-            default_style=default_style,
-            default_prosody=default_prosody,
-            example_take=example_take,
-            done_webhook=done_webhook,
+            name, model, gender, description, default_style, default_prosody, example_take, done_webhook
         )
         options = stream_options or StreamOptions(mode=StreamMode.CHUNKS)
         with self._guard:

@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from daisys_speak_api.models import Status, StreamMode, StreamOptions
 
@@ -29,10 +29,38 @@ if TYPE_CHECKING:
     from .._async.client import AsyncClient
     from .._bodies import Prosody
 
-__all__ = ["Sessions", "Speaker", "SpokenTurn", "TakeSettings", "TurnAudio", "TurnEnd"]
+__all__ = [
+    "Sessions",
+    "Speaker",
+    "SpeakerOptions",
+    "SpokenTurn",
+    "TakeSettings",
+    "TurnAudio",
+    "TurnEnd",
+    "VoiceOptions",
+]
 
 log = logging.getLogger("daisys_ext.integrations")
 CHUNKS = StreamOptions(mode=StreamMode.CHUNKS)  # the least latency: audio as it is generated
+
+
+class VoiceOptions(TypedDict, total=False):
+    """Who speaks and how, by keyword: what both framework services take and hand to their `Speaker`."""
+
+    voice_id: str | None
+    """The voice; without one, the newest ready voice of ``model`` (or of any model)."""
+    model: str | None
+    """The model whose newest ready voice speaks when no ``voice_id`` is given."""
+    prosody: Prosody | None
+    """The takes' prosody."""
+    style: list[str] | None
+    """The takes' style."""
+
+
+class SpeakerOptions(VoiceOptions, total=False):
+    """`VoiceOptions` and the client to speak through (without one, made from the ``DAISYS_*`` environment)."""
+
+    client: AsyncClient | None
 
 
 @dataclass(frozen=True)
@@ -131,18 +159,19 @@ class Speaker:
         self,
         client: AsyncClient | None = None,
         *,
-        voice_id: str | None = None,
-        model: str | None = None,
-        prosody: Prosody | None = None,
-        style: list[str] | None = None,
         language: str | None = None,
         ahead: int = DEFAULT_AHEAD,
+        **voice: Unpack[VoiceOptions],
     ) -> None:
+        unknown = voice.keys() - VoiceOptions.__optional_keys__
+        if unknown:  # as Python would say of a misspelt keyword argument
+            raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
         self._client = client
         self._owns_client = client is None
-        self.voice_id = voice_id
-        self.model = model
-        self.prosody = prosody
+        self.voice_id = voice.get("voice_id")
+        self.model = voice.get("model")
+        self.prosody = voice.get("prosody")
+        style = voice.get("style")
         self.style = tuple(style) if style is not None else None
         self.language = language
         self.ahead = ahead

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Never
+from typing import TYPE_CHECKING, Never, Unpack
 
 try:
     from livekit.agents import tts
@@ -37,10 +37,9 @@ from .._errors import (
 )
 from .._text.sentences import SentenceChunker
 from .._websocket.connection import HandshakeRefused
-from ._speaker import Speaker, SpokenTurn, TurnAudio, log
+from ._speaker import Speaker, SpeakerOptions, SpokenTurn, TurnAudio, log
 
 if TYPE_CHECKING:
-    from .._async.client import AsyncClient
     from .._bodies import Prosody
 
 __all__ = ["DAISYS_SAMPLE_RATE", "TTS", "SynthesizeStream"]
@@ -52,26 +51,19 @@ GENERATION_FAILED = 500  # the status of a take the worker failed to generate (i
 class TTS(tts.TTS[Never]):  # no events of its own beyond LiveKit's
     """Daisys's voices for LiveKit Agents: ``AgentSession(tts=TTS(...))``.
 
-    ``client`` is an `AsyncClient`; without one, one is made from the ``DAISYS_*`` environment (as
-    ``AsyncClient()`` does) and closed with the TTS. Without ``voice_id`` the newest ready voice of
-    ``model`` (or of any model) speaks, and the TTS logs which.
+    By keyword (`SpeakerOptions`): ``voice_id``, ``model``, ``client``, ``prosody``, ``style``. ``client`` is
+    an `AsyncClient`; without one, one is made from the ``DAISYS_*`` environment (as ``AsyncClient()``
+    does) and closed with the TTS. Without ``voice_id`` the newest ready voice of ``model`` (or of any
+    model) speaks, and the TTS logs which.
     """
 
-    def __init__(
-        self,
-        *,
-        voice_id: str | None = None,
-        model: str | None = None,
-        client: AsyncClient | None = None,
-        prosody: Prosody | None = None,
-        style: list[str] | None = None,
-    ) -> None:
+    def __init__(self, **options: Unpack[SpeakerOptions]) -> None:
         super().__init__(
             capabilities=tts.TTSCapabilities(streaming=True, aligned_transcript=True),
             sample_rate=DAISYS_SAMPLE_RATE,
             num_channels=1,
         )
-        self._speaker = Speaker(client, voice_id=voice_id, model=model, prosody=prosody, style=style)
+        self._speaker = Speaker(**options)
         self._prewarming: asyncio.Task[object] | None = None
 
     @property

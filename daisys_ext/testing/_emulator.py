@@ -20,17 +20,6 @@ from ._worker import WebsocketWorker
 
 T = TypeVar("T")
 
-# Options the worker keeps as its own attributes, under these names.
-_WORKER_OPTIONS = {
-    "take_seconds": "take_seconds",
-    "ws_shuffle_window": "shuffle_window",
-    "ws_drop_after": "drop_after",
-    "ws_cut_after": "cut_after",
-    "ws_fail_report": "fail_report",
-    "seed": "seed",
-}
-
-
 class _Option(Generic[T]):
     """An Emulator attribute that reads and writes the field of the same name in `Emulator.options`."""
 
@@ -146,16 +135,7 @@ class Emulator:
         self._api = AppServer(api, "api", self._log, self._port)
         self._api.start()
         if self._with_worker:
-            options = self.options
-            self._worker = WebsocketWorker(
-                Backend(self._auth, self._store, self._log),
-                take_seconds=options.take_seconds,
-                shuffle_window=options.ws_shuffle_window,
-                drop_after=options.ws_drop_after,
-                cut_after=options.ws_cut_after,
-                fail_report=options.ws_fail_report,
-                seed=options.seed,
-            )
+            self._worker = WebsocketWorker(Backend(self._auth, self._store, self._log), self.options)
             self._worker_url = self._worker.start()
         return self
 
@@ -193,9 +173,6 @@ class Emulator:
     def _option_changed(self, name: str, value: Any) -> None:
         if name == "seed":
             self._faults.reseed(value)
-        worker = self._worker
-        if worker is not None and name in _WORKER_OPTIONS:
-            setattr(worker, _WORKER_OPTIONS[name], value)
 
     # -- addresses and credentials -------------------------------------------------------------------------------
 

@@ -6,6 +6,9 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+FAIL_REPORTS = ("status", "status_then_message", "message_then_status")
+"""How the worker may report a failed take (``ws_fail_report``)."""
+
 
 @dataclasses.dataclass
 class Options:
@@ -45,8 +48,10 @@ class Options:
         self._listeners: list[Callable[[str, Any], None]] = []
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name == "ws_fail_report" and value not in FAIL_REPORTS:
+            raise ValueError(f"ws_fail_report must be one of {', '.join(FAIL_REPORTS)}, not {value!r}")
         object.__setattr__(self, name, value)
-        # Listeners (the emulator) forward worker knobs and reseed the dice when a field changes.
+        # Listeners (the emulator) reseed the fault dice when the seed changes.
         if name != "_listeners" and hasattr(self, "_listeners"):
             for listener in self._listeners:
                 listener(name, value)

@@ -23,6 +23,7 @@ from websockets.asyncio.server import Server, ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ._options import Options
 from ._wsserver import ServerThread
 
 __all__ = ["BackendError", "WebsocketWorker", "WorkerBackend"]
@@ -39,7 +40,6 @@ CUT_CODE, CUT_REASON = 1011, "worker restarting"  # a drop in the middle of a re
 STOP_CLOSE_TIMEOUT = 0.2  # seconds stop() waits for a client to answer the closing handshake
 # How a failed take is reported: its status "error" only; or also an error message for its request, after the
 # status or before it (a real worker may send both, in either order).
-FAIL_REPORTS = ("status", "status_then_message", "message_then_status")
 
 
 class WorkerBackend(Protocol):
@@ -158,46 +158,18 @@ def _model_and_token(path: str) -> tuple[str, str]:
 class WebsocketWorker(ServerThread):
     """A websocket worker node serving one or more connections from its own thread and event loop.
 
-    ``take_seconds``, ``shuffle_window``, ``drop_after``, ``cut_after``, ``fail_report`` and ``seed`` may be
-    changed at any time; they apply to requests (and, for ``seed``, connections) that start afterwards.
-    ``drop_after`` closes a connection once that many requests are done and none is queued; ``cut_after`` closes
-    it in the middle of a request, after that many of the request's audio frames. ``fail_report`` (one of
-    `FAIL_REPORTS`) says how a failed take is reported: its status only, or also an error message for its
-    request after that status or before it.
+    It behaves as its ``options`` say (the emulator's own `Options`, read on every request): ``take_seconds``,
+    ``ws_shuffle_window``, ``ws_drop_after``, ``ws_cut_after``, ``ws_fail_report`` and ``seed`` may be changed
+    at any time; they apply to requests (and, for ``seed``, connections) that start afterwards.
     """
 
     _thread_name = "daisys-emulator-worker"
 
-    def __init__(
-        self,
-        backend: WorkerBackend,
-        *,
-        take_seconds: float = 1.0,
-        shuffle_window: int = 0,
-        drop_after: int | None = None,
-        cut_after: int | None = None,
-        fail_report: str = "status",
-        seed: int = 0,
-    ) -> None:
+    def __init__(self, backend: WorkerBackend, options: Options | None = None) -> None:
         self.backend = backend
-        self.take_seconds = take_seconds
-        self.shuffle_window = shuffle_window
-        self.drop_after = drop_after
-        self.cut_after = cut_after
-        self.fail_report = fail_report
-        self.seed = seed
+        self.options = options if options is not None else Options()
         self._tasks: set[asyncio.Task[None]] = set()
         super().__init__()
-
-    @property
-    def fail_report(self) -> str:
-        return self._fail_report
-
-    @fail_report.setter
-    def fail_report(self, value: str) -> None:
-        if value not in FAIL_REPORTS:
-            raise ValueError(f"fail_report must be one of {', '.join(FAIL_REPORTS)}, not {value!r}")
-        self._fail_report = value
 
     # -- server lifecycle (worker thread) --
 
@@ -231,7 +203,7 @@ class WebsocketWorker(ServerThread):
     async def _handle(self, ws: ServerConnection) -> None:
         assert ws.request is not None  # set once the handshake succeeded
         model, _ = _model_and_token(ws.request.path)
-        conn = _Connection(ws=ws, model=model, rng=random.Random(self.seed))
+        conn = _Connection(ws=ws, model=model, rng=random.Random(self.options.seed))
         await self._send_json(
             conn,
             {
@@ -318,7 +290,7 @@ class WebsocketWorker(ServerThread):
             if conn.closing:
                 return  # cut in the middle of the request
             conn.completed += 1
-            drop_after = self.drop_after
+            drop_after = self.options.ws_drop_after
             idle = conn.queue.empty() and not conn.accepting
             if drop_after is not None and conn.completed >= drop_after and idle:
                 conn.closing = True
@@ -328,7 +300,7 @@ class WebsocketWorker(ServerThread):
     async def _generate(self, conn: _Connection, request: _Request) -> None:
         """Play a request's schedule: report statuses as they change and send frames as they are generated."""
         events = await self._schedule(request)
-        window, cut_after = self.shuffle_window, self.cut_after
+        window, cut_after = self.options.ws_shuffle_window, self.options.ws_cut_after
         if window > 1:
             self._shuffle(events, window, conn.rng)
         loop = asyncio.get_running_loop()
@@ -353,7 +325,7 @@ class WebsocketWorker(ServerThread):
 
     async def _schedule(self, request: _Request) -> list[_Event]:
         """Lay out a request's statuses and frames over take_seconds, as a real generation would unfold."""
-        total = max(0.0, float(self.take_seconds))
+        total = max(0.0, float(self.options.take_seconds))
         fails = await asyncio.to_thread(self.backend.will_fail, request.take_id)
         parts = [] if fails else await asyncio.to_thread(self.backend.parts, request.take_id)
         events = [_Event(STARTED_AT * total, status="started")]
@@ -374,7 +346,7 @@ class WebsocketWorker(ServerThread):
                 "status": [status],
                 "status_then_message": [status, error],
                 "message_then_status": [error, status],
-            }[self.fail_report]
+            }[self.options.ws_fail_report]
             return events
         # Each part takes generation time proportional to its length.
         sizes = [max(1, len(wav)) for wav in parts]

@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .._logging import redact_url
 
 __all__ = [
     "FORMAT",
@@ -45,20 +46,13 @@ Kind = Literal["text", "binary", "close"]
 SEND: Direction = "send"
 RECV: Direction = "recv"
 
-# Query parameters that are credentials: the worker URL's token, and anything S3- or OAuth-like on principle.
-SECRET_PARAMS = frozenset({"token", "access_token", "refresh_token", "x-amz-signature", "x-amz-credential"})
-
 
 def scrub_path(path: str) -> str:
-    """``path`` (a URL, or a path with its query) with the values of credential query parameters replaced."""
-    parts = urlsplit(path)
-    if not parts.query:
-        return path
-    query = [
-        (key, SCRUBBED if key.lower() in SECRET_PARAMS else value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    """``path`` (a URL, or a path with its query) with the values of credential query parameters replaced.
+
+    The client's own redaction, with `SCRUBBED` for a replacement: a recording hides what a log line hides.
+    """
+    return redact_url(path, SCRUBBED)
 
 
 @dataclass(frozen=True, slots=True)

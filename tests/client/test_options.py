@@ -518,6 +518,12 @@ async def test_with_options_shares_the_pool_and_the_tokens(
     assert len(emu.requests_to("api", "/auth/logout")) == 1  # the original logs out once, on its close
 
 
+async def test_with_options_refuses_a_misspelt_option(api: Api) -> None:
+    """Its options are a TypedDict: a keyword it does not name is refused as Python refuses one."""
+    with pytest.raises(TypeError, match="unexpected keyword argument 'timout'"):
+        api.with_options(timout=5)  # type: ignore[call-arg]
+
+
 # -- DAISYS_LOG --------------------------------------------------------------------------------------------------
 
 PASSWORD = "Open-Sesame-7f3a9c1d"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import websocket
 
+from daisys_ext.testing._options import Options
 from daisys_ext.testing._worker import BackendError, WebsocketWorker, WorkerBackend
 
 MODEL = "shakespeare"
@@ -104,7 +105,7 @@ def backend() -> FakeBackend:
 
 @pytest.fixture
 def worker(backend: FakeBackend) -> Iterator[WebsocketWorker]:
-    w = WebsocketWorker(_typed(backend), take_seconds=0.2)
+    w = WebsocketWorker(_typed(backend), Options(take_seconds=0.2))
     w.start()
     yield w
     w.stop()
@@ -313,7 +314,7 @@ def _reports(messages: list[Message], request_id: int) -> list[str]:
 def test_fail_report_says_a_take_failed_in_either_order(
     worker: WebsocketWorker, client: Client, backend: FakeBackend, report: str, ending: list[str]
 ) -> None:
-    worker.fail_report = report
+    worker.options.ws_fail_report = report
     client.send(1, take("fail"))
     client.send(2, take("Works fine."))
     messages = client.until_ready({2})  # requests are generated one after the other: all of 1 came before
@@ -331,8 +332,8 @@ def test_fail_report_says_a_take_failed_in_either_order(
 
 def test_fail_report_must_be_one_the_worker_knows(worker: WebsocketWorker) -> None:
     with pytest.raises(ValueError, match="fail_report"):
-        worker.fail_report = "sometimes"
-    assert worker.fail_report == "status"
+        worker.options.ws_fail_report = "sometimes"
+    assert worker.options.ws_fail_report == "status"
 
 
 def test_requests_in_flight_are_accepted_at_once_and_processed_in_order(client: Client) -> None:
@@ -348,7 +349,7 @@ def test_requests_in_flight_are_accepted_at_once_and_processed_in_order(client: 
 
 
 def test_take_seconds_paces_generation(worker: WebsocketWorker, client: Client) -> None:
-    worker.take_seconds = 0.6
+    worker.options.take_seconds = 0.6
     t0 = time.monotonic()
     client.send(1, take())
     client.until_ready({1})
@@ -358,7 +359,7 @@ def test_take_seconds_paces_generation(worker: WebsocketWorker, client: Client) 
 def test_shuffle_window_reorders_frames_within_windows(worker: WebsocketWorker, client: Client) -> None:
     client.send(1, take(), stream={"mode": "chunks"})
     plain = client.until_ready({1})
-    worker.shuffle_window = 5
+    worker.options.ws_shuffle_window = 5
     client.send(2, take(), stream={"mode": "chunks"})
     shuffled = client.until_ready({2})
 
@@ -379,7 +380,7 @@ def test_shuffle_window_reorders_frames_within_windows(worker: WebsocketWorker, 
 
 
 def test_drop_after_closes_between_requests_only(worker: WebsocketWorker, client: Client) -> None:
-    worker.drop_after = 2
+    worker.options.ws_drop_after = 2
     client.send(1, take())
     first = client.until_ready({1})
     client.send(2, take())
@@ -390,7 +391,7 @@ def test_drop_after_closes_between_requests_only(worker: WebsocketWorker, client
 
 
 def test_drop_after_one_with_two_queued(worker: WebsocketWorker, client: Client) -> None:
-    worker.drop_after = 1
+    worker.options.ws_drop_after = 1
     client.send(1, take())
     client.send(2, take())
     messages = client.until_ready({1, 2})
@@ -412,7 +413,7 @@ def test_generation_continues_when_the_client_leaves(worker: WebsocketWorker, ba
 
 
 def test_stop_closes_connections_promptly(backend: FakeBackend) -> None:
-    w = WebsocketWorker(_typed(backend), take_seconds=30)
+    w = WebsocketWorker(_typed(backend), Options(take_seconds=30))
     url = w.start()
     assert url.startswith("ws://127.0.0.1:")
     c = Client.to(w)

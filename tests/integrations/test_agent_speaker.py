@@ -167,3 +167,13 @@ async def test_a_voice_of_another_model_speaks_from_the_next_sentence_on_that_mo
     assert takes["Spoken by the theatre voice."].voice_id == other
     pcm = await sentence_takes(aclient)
     assert audio == [pcm["Spoken by the first voice."], pcm["Spoken by the theatre voice."]]
+
+
+def test_the_speaker_options_are_checked_as_keyword_arguments() -> None:
+    """Both services hand their voice options on as a `SpeakerOptions`: a name it does not have is refused, as
+    Python refuses a misspelt keyword, and the ones it has arrive (a style as a tuple, fixed for the turn)."""
+    with pytest.raises(TypeError, match="unexpected keyword argument 'voice'"):
+        Speaker(voice="v01")  # type: ignore[call-arg]
+    speaker = Speaker(voice_id="v01", model="shakespeare", style=["narrator"])
+    got = (speaker.voice_id, speaker.model, speaker.prosody, speaker.style)
+    assert got == ("v01", "shakespeare", None, ("narrator",))

@@ -101,8 +101,8 @@ def test_the_ends_of_the_documented_ranges_are_accepted(speed: float, temperatur
 def test_neuphonic_answers() -> None:
     message = json.dumps({"version": "1.0.0", "timestamp": "t", "data": {"audio": "SGVsbG8h", "text": "Hello "}})
     assert neuphonic.parse_message(message) == neuphonic.Answer(b"Hello!", "Hello ")
-    assert isinstance(neuphonic.parse_message('{"data": {"text": "x"}}'), neuphonic.UnknownAnswer)
-    assert isinstance(neuphonic.parse_message(b"\x00"), neuphonic.UnknownAnswer)
+    assert isinstance(neuphonic.parse_message('{"data": {"text": "x"}}'), neuphonic.UnknownMessage)
+    assert isinstance(neuphonic.parse_message(b"\x00"), neuphonic.UnknownMessage)
     with pytest.raises(FrameError, match="not base64"):
         neuphonic.parse_message('{"data": {"audio": "***"}}')
     assert neuphonic.text_message("Hello, ") == '{"text": "Hello, "}'

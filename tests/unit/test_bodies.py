@@ -6,10 +6,15 @@ Both the REST clients and the websocket sessions build their bodies with ``take_
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from daisys_ext import AsyncClient, AsyncWebsocket, Client, Websocket
 from daisys_ext._bodies import checked_takes, take_generate, voice_generate, voice_update
 from daisys_ext._errors import DaisysError, DaisysInputError
 from daisys_speak_api.models import (
@@ -28,6 +33,42 @@ VOICE = "v01hasgezqjcsnc91zdfzpx0apj"
 
 def refused(match: str) -> Any:
     return pytest.raises(DaisysInputError, match=match)
+
+
+# -- the public methods hand their arguments on by position -----------------------------------------------------------
+
+PUBLIC_METHODS = [
+    (cls, name, builder)
+    for cls in (Client, AsyncClient, Websocket, AsyncWebsocket)
+    for name, builder in (("generate_take", take_generate), ("generate_voice", voice_generate))
+]
+
+
+@pytest.mark.parametrize(("cls", "name", "builder"), PUBLIC_METHODS)
+def test_a_builder_takes_the_public_methods_arguments_in_their_order(
+    cls: type, name: str, builder: Callable[..., Any]
+) -> None:
+    """Each method calls its builder with its own arguments by position: the builder's parameters must be some of
+    the method's, in the method's order, or an argument would land in another's place."""
+    wanted = list(inspect.signature(builder).parameters)
+    method = [p for p in inspect.signature(getattr(cls, name)).parameters if p in wanted]
+    assert method == wanted
+
+
+@pytest.mark.parametrize(("cls", "name", "builder"), PUBLIC_METHODS)
+def test_the_public_methods_hand_their_arguments_to_the_builder_by_name(
+    cls: type, name: str, builder: Callable[..., Any]
+) -> None:
+    """The call in each method names, in order, the builder's parameters: the method's own arguments, unchanged."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(getattr(cls, name))))
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == builder.__name__
+    ]
+    assert len(calls) == 1 and not calls[0].keywords
+    given = [arg.id if isinstance(arg, ast.Name) else ast.dump(arg) for arg in calls[0].args]
+    assert given == list(inspect.signature(builder).parameters)
 
 
 # -- what is accepted ------------------------------------------------------------------------------------------------

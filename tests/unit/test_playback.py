@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from daisys_ext._audio import playback
-from daisys_ext._audio.playback import AudioOutput, JitterBuffer, MissingExtraError, PlaybackResult, aplay, play
+from daisys_ext._audio.playback import AudioOutput, JitterBuffer, MissingExtraError, PlaybackResult
 from daisys_ext._errors import DaisysInputError
+from daisys_ext.audio import aplay, play
 
 RATE = 8000
 
