@@ -26,10 +26,12 @@ async def test_a_take_waited_for_costs_about_what_the_official_polling_would(
     api: Api, emu: Emulator, voice_id: str, seconds: float
 ) -> None:
     emu.take_seconds = seconds
+    """Short takes cost a few polls more than the official SDK's (to be punctual: `_http/ready.py`), long
+    ones fewer (`tests/unit/test_ready.py` counts a whole sweep)."""
     take = await api.generate_take(voice_id, "Ready detection, measured.")
     assert take.status == "ready"
     official = math.ceil(seconds / 0.5) + 1  # one poll at once, then one every 0.5 s
-    assert 1 <= status_requests(emu, take.take_id) <= official + 3
+    assert 1 <= status_requests(emu, take.take_id) <= official + 5
 
 
 async def test_wait_timeout_and_the_official_name_for_it(api: Api, emu: Emulator, voice_id: str) -> None:
