@@ -11,6 +11,8 @@ them is written once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import ssl
 import struct
@@ -30,9 +32,9 @@ log = logging.getLogger("daisys_ext.websocket")
 Message = str | bytes
 
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-"""The largest message the asyncio connection accepts: in parts mode one message is a whole
-sentence's WAV, a few MiB for the longest real sentence (three minutes of 48 kHz 16-bit mono
-is 17 MiB); a larger one closes the connection (1009) and fails the requests it carried."""
+"""The largest message a connection accepts: in parts mode one message is a whole sentence's
+WAV, a few MiB for the longest real sentence (three minutes of 48 kHz 16-bit mono is 17 MiB);
+a larger one closes the connection (1009) and fails the requests it carried."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,8 @@ class ConnectOptions:
     """How to reach workers: the client's TLS context and proxy, applied to websockets as to HTTP.
 
     ``headers`` are extra handshake headers (another service's API key, say): never in the repr.
-    ``max_message_bytes`` bounds one received message (None: no bound); websocket-client
-    has no such bound, so it applies to the asyncio connection only.
+    ``max_message_bytes`` bounds one received message (None: no bound), refused as soon as its
+    frames announce more, before the bytes are read.
     """
 
     timeout: float = 10.0
@@ -173,6 +175,37 @@ def _close_code(exc: Exception) -> int | None:
     return int(close.code) if close is not None else None
 
 
+class MessageTooBig(Exception):
+    """A message's frames announced more bytes than the connection accepts (``size`` so far)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"a message of more than {limit} bytes ({size} announced)")
+        self.size, self.limit = size, limit
+
+
+@functools.cache
+def _bounded_frames(limit: int) -> type[websocket._abnf.frame_buffer]:
+    """websocket-client's frame reader with a bound on one message: each data frame's announced length is
+    added to its message's before the payload is read. websocket-client has no such option (websockets'
+    is ``max_size``), and its reader is the one place where a frame's length is known before its bytes."""
+    from websocket._abnf import ABNF, frame_buffer
+
+    data, first = (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY, ABNF.OPCODE_CONT), (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY)
+
+    class BoundedFrames(frame_buffer):
+        message = 0  # bytes the frames of the message being received have announced
+
+        def recv_length(self) -> None:
+            super().recv_length()
+            opcode = self.header[4] if self.header is not None else None
+            if opcode in data:
+                self.message = (0 if opcode in first else self.message) + (self.length or 0)
+                if self.message > limit:
+                    raise MessageTooBig(self.message, limit)
+
+    return BoundedFrames
+
+
 class Connection:
     """A worker connection on websocket-client; several threads may share it (one reads at a time)."""
 
@@ -187,6 +220,9 @@ class Connection:
 
         sslopt = {"context": options.ssl_context} if options.ssl_context is not None else None
         ws = websocket.WebSocket(enable_multithread=True, sslopt=sslopt)
+        if options.max_message_bytes is not None:
+            bounded = _bounded_frames(options.max_message_bytes)
+            ws.frame_buffer = bounded(ws._recv, ws.frame_buffer.skip_utf8_validation)
         try:
             headers = {"header": [f"{name}: {value}" for name, value in options.headers]} if options.headers else {}
             ws.connect(url, timeout=options.timeout, **_proxy_options(options.proxy), **headers)  # type: ignore[no-untyped-call]
@@ -217,6 +253,10 @@ class Connection:
             opcode, data = self._ws.recv_data()
         except websocket.WebSocketTimeoutException:
             return None
+        except MessageTooBig as exc:  # the stream stands in the middle of a frame: tell the worker, and go
+            with contextlib.suppress(OSError, websocket.WebSocketException):
+                self._ws.send_close(1009, b"message too big")
+            raise ConnectionLost(f"closed by this client, {close_description(1009, str(exc))}") from None
         except (OSError, websocket.WebSocketException) as exc:
             why = f"{type(exc).__name__}: {redact_text(str(exc))}" if str(exc) else type(exc).__name__
             raise ConnectionLost(why) from None

@@ -33,10 +33,11 @@ from abuse.ws_servers import (
     wav,
     worker_error,
 )
-from support.flavours import FLAVOURS, Api, new_client
+from support.flavours import FLAVOURS, Api, SyncWebsocket, new_client, unwrap
 from websockets.asyncio.server import ServerConnection
 
 from daisys_ext import (
+    AsyncClient,
     DaisysError,
     DaisysTimeoutError,
     DaisysWebsocketGenerateError,
@@ -469,27 +470,32 @@ async def test_a_failed_take_written_to_a_file_leaves_none_and_the_next_is_writt
     assert leftovers(tmp_path) == ["good.wav"]
 
 
-# -- a message larger than any real part (the asyncio session; websocket-client has no such bound) ------------------
+# -- a message larger than any real part ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("fragments", [1, 40])
 async def test_a_message_over_the_size_limit_fails_its_connections_requests_and_the_session_goes_on(
-    tmp_path: Path,
+    api: Api, tmp_path: Path, fragments: int
 ) -> None:
-    from daisys_ext import AsyncClient
+    """In one frame or in many, a message over the bound is refused from the lengths its frames announce."""
     from daisys_ext._async.websocket_session import AsyncWebsocket
+    from daisys_ext._sync.websocket_session import Websocket
     from daisys_ext._websocket.connection import DEFAULT_MAX_MESSAGE_BYTES, ConnectOptions
 
     assert DEFAULT_MAX_MESSAGE_BYTES >= 32 * 1024 * 1024  # larger than any real part (a sentence's WAV)
-
-    async with AsyncClient("user@example.com", "pw", daisys_url=NOWHERE, auth_url=NOWHERE) as client:
-        with serving(started_then_silent(wav(200_000))) as worker:  # a 400 KB part: over this session's limit
-            options = ConnectOptions(max_message_bytes=100_000)
-            async with AsyncWebsocket(client, "shakespeare", worker_url=worker.url, connect=options) as ws:
-                request_id = await ws.generate_take(VOICE, "Hi.")
-                error = await raises(ws.write_wav(request_id, tmp_path / "hi.wav"), DaisysWebsocketStreamError, 3)
-                assert error.request_id == request_id and "1009" in str(error)
-                info = await ws.write_wav(await ws.generate_take(VOICE, "Small."), tmp_path / "small.wav")
-                assert info.status == Status.READY
+    client = unwrap(api)
+    options = ConnectOptions(max_message_bytes=100_000)
+    with serving(started_then_silent(wav(200_000), fragments)) as worker:  # a 400 KB part: over this limit
+        if isinstance(client, AsyncClient):
+            session: Any = AsyncWebsocket(client, "shakespeare", worker_url=worker.url, connect=options)
+        else:
+            session = SyncWebsocket(Websocket(client, "shakespeare", worker_url=worker.url, connect=options))
+        async with session as ws:
+            request_id = await ws.generate_take(VOICE, "Hi.")
+            error = await raises(ws.write_wav(request_id, tmp_path / "hi.wav"), DaisysWebsocketStreamError, 3)
+            assert error.request_id == request_id and "1009" in str(error)
+            info = await ws.write_wav(await ws.generate_take(VOICE, "Small."), tmp_path / "small.wav")
+            assert info.status == Status.READY
     assert leftovers(tmp_path) == ["small.wav"]
 
 

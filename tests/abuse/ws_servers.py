@@ -161,13 +161,16 @@ def then_good_takes(first: Script) -> Script:
     return script
 
 
-def started_then_silent(audio: bytes) -> Script:
-    """Answers the first command with ``started`` and a part of ``audio``, then sends nothing more."""
+def started_then_silent(audio: bytes, fragments: int = 1) -> Script:
+    """Answers the first command with ``started`` and a part of ``audio`` (in that many websocket frames), then
+    sends nothing more."""
 
     async def script(worker: BrokenWorker, ws: ServerConnection) -> None:
         command = await worker.command(ws)
         await ws.send(take(command["request_id"], "started"))
-        await ws.send(part_frame(command["request_id"], 0, audio))
+        message = part_frame(command["request_id"], 0, audio)
+        step = -(-len(message) // fragments)
+        await ws.send([message[i : i + step] for i in range(0, len(message), step)] if fragments > 1 else message)
         await ws.wait_closed()
 
     return then_good_takes(script)
