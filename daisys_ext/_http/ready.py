@@ -117,8 +117,8 @@ def scan_cost(width: float) -> float:
 class ReadyEstimate:
     """One take's status timeline, and the moment it is best polled again.
 
-    ``start`` is when the generate answer (or the first poll) arrived; ``expected`` is a prior for the
-    seconds from ``start`` to ready (from `ReadyHistory`), or None.
+    ``start`` is the earliest moment the take can have moved on: when its generate request was sent (else when
+    the wait began); ``expected`` is a prior for the seconds from ``start`` to ready (from `ReadyHistory`), or None.
     """
 
     def __init__(self, start: float, expected: float | None = None) -> None:

@@ -79,8 +79,9 @@ class WaitTracker(Generic[T]):
     """The last state of every id being waited for: which are pending, which are due for a poll, when next.
 
     With ``planned``, each id is polled when its own `ReadyEstimate` says; without, every pending id in
-    every round, after the fixed ``schedule``. ``describe`` gives an item's (voice id, text length) for the
-    ``history`` of generation times.
+    every round, after the fixed ``schedule``. ``now`` is the earliest moment an id can have moved on (when
+    its generate request was sent; by default, now). ``describe`` gives an item's (voice id, text length)
+    for the ``history`` of generation times.
     """
 
     def __init__(
