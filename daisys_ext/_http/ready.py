@@ -36,8 +36,6 @@ RANKS.update(dict.fromkeys(("ready", "error", "timeout"), READY))
 QUARTERS = (0, 0, 1, 2, 3, 4)
 """By rank: quarters of generation done when a take reaches it (``started`` is at 0)."""
 
-OFFICIAL = 0.5
-"""The official SDK's polling interval, the yardstick of a take's status requests."""
 POLL_COST = 0.0035
 """Seconds of lateness one poll is worth: less, and short takes poll more to be punctual; more, and later."""
 CANDIDATES = 12
@@ -78,15 +76,15 @@ def clip(polygon: list[Point], a: float, b: float, c: float) -> list[Point]:
 
 def centroid(polygon: list[Point]) -> Point:
     """The centroid of a convex polygon (of its vertices when it has no area)."""
-    area = cs = cd = 0.0
+    twice = cs = cd = 0.0  # twice the signed area, and the moments
     for i, (s0, d0) in enumerate(polygon):
         s1, d1 = polygon[(i + 1) % len(polygon)]
         cross = s0 * d1 - s1 * d0
-        area, cs, cd = area + cross, cs + (s0 + s1) * cross, cd + (d0 + d1) * cross
-    if abs(area) < 1e-12:
+        twice, cs, cd = twice + cross, cs + (s0 + s1) * cross, cd + (d0 + d1) * cross
+    if abs(twice) < 1e-12:
         n = len(polygon)
         return sum(p[0] for p in polygon) / n, sum(p[1] for p in polygon) / n
-    return cs / (3 * area), cd / (3 * area)
+    return cs / (3 * twice), cd / (3 * twice)
 
 
 def area(polygon: list[Point]) -> float:
